@@ -1,0 +1,68 @@
+# Kezek: `make run` sets everything up and serves; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= housing_queue.settings.local
+
+.PHONY: run setup venv system-deps migrate seed messages test test-fast bench lint clean worker beat
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.lock
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Fonts with the Kazakh letters for PDFs, poppler for PDF checks, gettext for catalogues,
+# Chromium for browser tests. Installed from Debian's packages when missing and we are root.
+system-deps:
+	@missing=""; \
+	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	ldconfig -p 2>/dev/null | grep -q libpango-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Please install these Debian packages:$$missing" >&2; fi; \
+	fi
+
+messages: venv
+	$(PY) manage.py compilemessages --ignore=.venv -v0
+
+migrate: venv
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput -v0
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+setup: system-deps venv messages migrate seed
+	$(PY) manage.py collectstatic --noinput -v0
+
+run: setup
+	@echo "Kezek is at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: venv
+	$(VENV)/bin/celery -A housing_queue worker -l info
+
+beat: venv
+	$(VENV)/bin/celery -A housing_queue beat -l info
+
+test: system-deps venv messages
+	DJANGO_SETTINGS_MODULE=housing_queue.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-fast: venv messages
+	DJANGO_SETTINGS_MODULE=housing_queue.settings.test $(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS)
+
+bench: venv
+	@echo "Benchmarks arrive with the queue and load issues; see README." && exit 1
+
+clean:
+	rm -rf $(VENV) var staticfiles

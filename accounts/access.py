@@ -1,0 +1,96 @@
+"""The one place that answers "may this user see or act on this object?".
+
+Views and selectors call these functions; nothing else decides access.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from .models import Role
+
+# What each role may do at all; object rules below narrow it to their own cases.
+ABILITIES = {
+    "file_online": {Role.APPLICANT},
+    "enter_paper_application": {Role.OPERATOR},
+    "view_inbox": {Role.CLERK, Role.HEAD, Role.EXECUTOR, Role.ADMINISTRATOR, Role.AUDITOR},
+    "view_person_data": {Role.OPERATOR, Role.CLERK, Role.HEAD, Role.EXECUTOR, Role.ADMINISTRATOR, Role.AUDITOR},
+}
+
+
+def has_ability(user, ability: str) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.role in ABILITIES[ability])
+
+
+def ability_required(ability: str):
+    """View decorator: anonymous users go to the login page, others without the ability get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            if not has_ability(request.user, ability):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def application_scope(user) -> Q | None:
+    """Filter for the cases a user may see; None means none at all."""
+    if not (user and user.is_authenticated and user.is_active):
+        return None
+    if user.role == Role.APPLICANT:
+        return Q(applicant__user=user)
+    if user.role == Role.OPERATOR:
+        return Q(service_centre_id=user.service_centre_id)
+    if user.role == Role.EXECUTOR:
+        return Q(provider_id=user.provider_id, assigned_executor=user)
+    if user.role in (Role.CLERK, Role.HEAD, Role.ADMINISTRATOR, Role.AUDITOR):
+        return Q(provider_id=user.provider_id)
+    return None
+
+
+def visible_applications(user, queryset: QuerySet | None = None) -> QuerySet:
+    from applications.models import Application
+
+    queryset = Application.objects.all() if queryset is None else queryset
+    scope = application_scope(user)
+    return queryset.none() if scope is None else queryset.filter(scope)
+
+
+def can_view_application(user, application) -> bool:
+    return visible_applications(user).filter(pk=application.pk).exists()
+
+
+def get_visible_application_or_404(user, **lookup):
+    from django.http import Http404
+
+    application = visible_applications(user).filter(**lookup).first()
+    if application is None:
+        raise Http404
+    return application
+
+
+def can_view_issued_document(user, document) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if document.application_id:
+        return can_view_application(user, document.application)
+    # documents without a case (refusal-to-accept receipts): the branch that issued it, or the person
+    if user.role == Role.OPERATOR:
+        return document.service_centre_id == user.service_centre_id
+    if user.role == Role.APPLICANT:
+        return bool(user.iin) and document.person_iin == user.iin
+    return False
+
+
+def require(condition: bool) -> None:
+    if not condition:
+        raise PermissionDenied

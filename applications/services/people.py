@@ -1,0 +1,85 @@
+"""People known by IIN: looked up in the individuals database, kept in sync locally."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from eligibility.adapters import PersonRecord, get_individuals_registry
+from eligibility.iin import InvalidIIN, parse_iin
+
+from ..models import Person
+from .errors import PersonDataMismatch, ServiceError
+
+
+class PersonNotFound(ServiceError):
+    pass
+
+
+def iin_error_message(exc: InvalidIIN) -> str:
+    messages = {
+        "format": _("The IIN must be exactly 12 digits."),
+        "century": _("The 7th digit of the IIN must be 1 to 6."),
+        "date": _("The first six digits of the IIN are not a real date of birth."),
+        "check_digit": _("The IIN check digit is wrong; please check the number."),
+        "check_digit_unissuable": _("This IIN cannot exist (its check digit cannot be computed)."),
+    }
+    return messages.get(exc.code, _("Invalid IIN."))
+
+
+def lookup_person(iin: str) -> PersonRecord:
+    """The registry's record for a valid IIN, or a translated error."""
+    try:
+        parse_iin(iin)
+    except InvalidIIN as exc:
+        raise ServiceError(iin_error_message(exc)) from None
+    record = get_individuals_registry().find_person(iin)
+    if record is None:
+        raise PersonNotFound(_("No person with this IIN was found in the state database of individuals."))
+    if not record.alive:
+        raise PersonNotFound(_("The state database of individuals records this person as deceased."))
+    return record
+
+
+@dataclass
+class ContactDetails:
+    phone: str
+    email: str = ""
+
+
+def check_birth_date(iin: str, birth_date: date) -> None:
+    parsed = parse_iin(iin)
+    if parsed.birth_date != birth_date:
+        raise PersonDataMismatch(
+            _("The date of birth %(given)s does not match the IIN %(iin)s (%(expected)s).")
+            % {"given": birth_date.strftime("%d.%m.%Y"), "iin": iin, "expected": parsed.birth_date.strftime("%d.%m.%Y")}
+        )
+
+
+def upsert_person_from_record(record: PersonRecord, contacts: ContactDetails, user=None) -> Person:
+    """Create or refresh the local copy; the caller holds the transaction. Locks the row."""
+    check_birth_date(record.iin, record.birth_date)
+    parsed = parse_iin(record.iin)
+    if parsed.sex != record.sex:
+        raise PersonDataMismatch(_("The sex in the state database does not match the IIN."))
+    defaults = {
+        "surname": record.surname,
+        "given_name": record.given_name,
+        "patronymic": record.patronymic,
+        "birth_date": record.birth_date,
+        "sex": record.sex,
+        "id_document_number": record.id_document_number,
+        "id_document_issued": record.id_document_issued,
+        "address": record.address,
+        "registered_here_since": record.registered_since,
+    }
+    Person.objects.get_or_create(iin=record.iin, defaults=defaults)
+    person = Person.objects.select_for_update().get(iin=record.iin)
+    for key, value in defaults.items():
+        setattr(person, key, value)
+    person.phone = contacts.phone or person.phone
+    person.email = contacts.email or person.email
+    if user is not None and person.user_id is None:
+        person.user = user
+    person.save()
+    return person

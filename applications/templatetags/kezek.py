@@ -1,0 +1,46 @@
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from deadlines.due import working_time_left
+from deadlines.profiles import UnknownProfile, get_profile
+
+register = template.Library()
+
+
+@register.filter
+def time_left(case):
+    """Remaining time to the service deadline, counted the way the case's regulation profile counts."""
+    if not case.result_due_at:
+        return ""
+    try:
+        profile = get_profile(case.regulation_profile)
+    except UnknownProfile:
+        return ""
+    left = working_time_left(timezone.now(), case.result_due_at, profile)
+    if left.overdue:
+        return _("overdue")
+    if left.working:
+        if left.days:
+            return ngettext("%(n)d working day", "%(n)d working days", left.days) % {"n": left.days}
+        return _("%(h)d h %(m)d min of working time") % {"h": left.hours, "m": left.minutes}
+    if left.days:
+        return ngettext("%(n)d day", "%(n)d days", left.days) % {"n": left.days}
+    return _("%(h)d h %(m)d min") % {"h": left.hours, "m": left.minutes}
+
+
+@register.filter
+def is_overdue(case):
+    return bool(case.result_due_at and case.result_due_at < timezone.now() and case.is_pending)
+
+
+@register.filter
+def masked_iin(iin):
+    """Show the birth part and the last two digits only."""
+    return f"{iin[:6]}****{iin[-2:]}" if iin and len(iin) == 12 else ""
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None

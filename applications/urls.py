@@ -1,0 +1,20 @@
+from django.urls import path
+
+from .views import citizen, files, operator, staff
+
+app_name = "applications"
+urlpatterns = [
+    path("cabinet/", citizen.cabinet, name="cabinet"),
+    path("cabinet/apply/", citizen.apply_start, name="apply_start"),
+    path("cabinet/apply/<slug:step>/", citizen.apply_step, name="apply_step"),
+    path("cabinet/apply/submit/<int:draft_id>/", citizen.apply_submit, name="apply_submit"),
+    path("cabinet/applications/<str:number>/", citizen.case_status, name="case_status"),
+    path("cabinet/applications/<str:number>/submitted/", citizen.submitted, name="submitted"),
+    path("operator/", operator.home, name="operator_home"),
+    path("operator/new/", operator.new_application, name="operator_new"),
+    path("operator/cases/<str:number>/", operator.accepted, name="operator_case"),
+    path("operator/refusals/<str:number>/", operator.refusal, name="operator_refusal"),
+    path("staff/inbox/", staff.inbox, name="inbox"),
+    path("staff/cases/<str:number>/", staff.case_detail, name="staff_case"),
+    path("attachments/<int:pk>/", files.attachment, name="attachment"),
+]

@@ -1,0 +1,40 @@
+"""Audit events are append-only: the database itself refuses UPDATE and DELETE."""
+
+from django.db import migrations
+
+PG = [
+    """
+    CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$
+    BEGIN
+        RAISE EXCEPTION 'audit events are append-only (% refused)', TG_OP;
+    END;
+    $$ LANGUAGE plpgsql;
+    """,
+    "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_auditevent "
+    "FOR EACH ROW EXECUTE FUNCTION audit_append_only();",
+]
+SQLITE = [
+    "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_auditevent "
+    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only (UPDATE refused)'); END;",
+    "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_auditevent "
+    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only (DELETE refused)'); END;",
+]
+
+
+def forwards(apps, schema_editor):
+    statements = PG if schema_editor.connection.vendor == "postgresql" else SQLITE
+    for sql in statements:
+        schema_editor.execute(sql)
+
+
+def backwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent;")
+    else:
+        schema_editor.execute("DROP TRIGGER IF EXISTS audit_event_no_update;")
+        schema_editor.execute("DROP TRIGGER IF EXISTS audit_event_no_delete;")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("audit", "0001_initial")]
+    operations = [migrations.RunPython(forwards, backwards)]

@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("", include("applications.urls")),
+    path("", include("documents.urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+handler404 = "housing_queue.errors.not_found"
+handler403 = "housing_queue.errors.forbidden"
+handler500 = "housing_queue.errors.server_error"

@@ -1,0 +1,41 @@
+"""Shared fixtures. Reference data (categories, document types) comes from migrations; the rest from factories."""
+
+import os
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop in the test thread
+
+PASSWORD = "demo-pass-2026"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_adapters():
+    """Simulators are cached per process; tests get clean SMS logs."""
+    from notifications.sms import get_sms_gateway
+
+    get_sms_gateway.cache_clear()
+    yield
+
+
+@pytest.fixture
+def department(db):
+    from tests.factories import make_department
+
+    return make_department()
+
+
+@pytest.fixture
+def users(department):
+    from tests.factories import make_users
+
+    return make_users(department)
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user, backend="accounts.backends.IinOrUsernameBackend")
+        return client
+
+    return _login
