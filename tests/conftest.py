@@ -19,7 +19,20 @@ def _fresh_adapters():
 
 
 @pytest.fixture
-def department(db):
+def reference_data(db):
+    """Categories and document types come from a data migration; transactional tests flush them."""
+    import importlib
+
+    from django.apps import apps
+
+    from applications.models import Category
+
+    if not Category.objects.exists():
+        importlib.import_module("applications.migrations.0003_reference_data").load(apps, None)
+
+
+@pytest.fixture
+def department(reference_data):
     from tests.factories import make_department
 
     return make_department()

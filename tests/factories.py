@@ -57,7 +57,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     role = Role.CLERK
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    password = factory.django.Password(PASSWORD)
 
 
 @dataclass
@@ -137,4 +137,8 @@ def intake_request(dept: Department, submitted_by, *, person=None, channel=Chann
 
 
 def file_case(dept, submitted_by, **kwargs):
-    return accept_application(intake_request(dept, submitted_by, **kwargs))
+    """Accept a case and run its after-commit work (receipt PDF, notifications) as production would."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return accept_application(intake_request(dept, submitted_by, **kwargs))

@@ -353,6 +353,6 @@ def refuse_to_accept(*, operator, applicant: PersonRecord, category: Category | 
 
 def category_required(profile_code: str) -> bool:
     """Under the older regional regulations a category is a condition; national-2025 only asks (p.10)."""
-    from eligibility.profiles import get_rules_profile
+    from eligibility.profiles import PROFILES
 
-    return get_rules_profile(profile_code).category_required
+    return PROFILES[profile_code].category_required

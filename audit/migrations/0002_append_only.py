@@ -24,7 +24,7 @@ SQLITE = [
 def forwards(apps, schema_editor):
     statements = PG if schema_editor.connection.vendor == "postgresql" else SQLITE
     for sql in statements:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)
 
 
 def backwards(apps, schema_editor):

@@ -1,0 +1,58 @@
+"""Races on the real database: row locks, the partial unique index and the queue-key sequence."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from applications.models import Application
+from applications.services.errors import DuplicateApplication
+from tests.factories import file_case, simulated_people
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL concurrency; CI runs it with DATABASE_URL"),
+]
+
+
+def _race(jobs):
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def run(index, job):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = job()
+        except Exception as exc:  # collected for the assertions
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_two_submissions_for_the_same_person_make_exactly_one_case(department, users):
+    person = simulated_people()[3]
+    results = _race([lambda: file_case(department, users["operator"], person=person) for _ in range(2)])
+    cases = [r for r in results if isinstance(r, Application)]
+    duplicates = [r for r in results if isinstance(r, DuplicateApplication)]
+    assert len(cases) == 1 and len(duplicates) == 1, results
+    assert Application.objects.filter(applicant__iin=person.iin).count() == 1
+    assert duplicates[0].existing.pk == cases[0].pk
+
+
+def test_many_people_at_once_get_unique_ordered_queue_keys(department, users):
+    people = simulated_people()[:10]
+    results = _race([lambda p=p: file_case(department, users["operator"], person=p) for p in people])
+    assert all(isinstance(r, Application) for r in results), results
+    keys = list(Application.objects.order_by("accepted_at", "queue_seq").values_list("accepted_at", "queue_seq"))
+    assert len(keys) == len(set(keys)) == 10
+    assert len({seq for _, seq in keys}) == 10
+    numbers = Application.objects.values_list("number", flat=True)
+    assert len(set(numbers)) == 10

@@ -1,0 +1,5 @@
+import pytest
+
+@pytest.fixture
+def zzz():
+    return 1
