@@ -1,5 +1,5 @@
 # Kezek: `make run` sets everything up and serves; `make test` runs the whole suite.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
@@ -45,9 +45,16 @@ seed: migrate
 setup: system-deps venv messages migrate seed
 	$(PY) manage.py collectstatic --noinput -v0
 
+# Without REDIS_URL tasks run in-process; with it a Celery worker (with beat) runs beside the server.
 run: setup
-	@echo "Kezek is at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Kezek is at http://$(HOST):$(PORT)/  (Ctrl+C stops it). Demo logins: see above, password demo-pass-2026"
+	@if [ -n "$$REDIS_URL" ]; then \
+	  $(VENV)/bin/celery -A housing_queue worker -B -l warning --concurrency 2 & worker=$$!; \
+	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(PY) manage.py runserver $(HOST):$(PORT); \
+	else \
+	  $(PY) manage.py runserver $(HOST):$(PORT); \
+	fi
 
 worker: venv
 	$(VENV)/bin/celery -A housing_queue worker -l info

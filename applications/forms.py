@@ -92,7 +92,8 @@ class ContactsForm(forms.Form):
 
 class FamilyMemberForm(forms.Form):
     iin = IinField()
-    relation = forms.ChoiceField(label=_("Relation"), choices=FamilyRelation.choices)
+    # a blank first choice keeps untouched extra rows of the operator's formset empty (and skipped)
+    relation = forms.ChoiceField(label=_("Relation"), choices=[("", "—"), *FamilyRelation.choices])
     full_name = forms.CharField(
         label=_("Full name"), max_length=255, required=False, help_text=_("Only if not found by IIN")
     )

@@ -61,13 +61,18 @@ def new_application(request):
     settlements = _branch_settlements(request.user)
     form = OperatorApplicationForm(request.POST or None, settlements=settlements, initial={"fund": "communal"})
     family = FamilyFormSet(request.POST or None, prefix="family", initial=_family_initial(person))
-    if request.method == "POST" and form.is_valid() and family.is_valid():
-        try:
-            return _file(request, person, form.cleaned_data, family)
-        except DuplicateApplication as exc:
-            messages.error(request, _("This person already has an active application: %(number)s.") % {"number": exc.existing.number})
-        except ServiceError as exc:
-            messages.error(request, exc.user_message)
+    if request.method == "POST":
+        if form.is_valid() and family.is_valid():
+            try:
+                return _file(request, person, form.cleaned_data, family)
+            except DuplicateApplication as exc:
+                messages.error(
+                    request, _("This person already has an active application: %(number)s.") % {"number": exc.existing.number}
+                )
+            except ServiceError as exc:
+                messages.error(request, exc.user_message)
+        else:
+            messages.error(request, _("Please correct the marked fields; nothing has been saved."))
     required = _required_map()
     return render(
         request,

@@ -1,4 +1,9 @@
-"""Audit events are append-only: the database itself refuses UPDATE and DELETE."""
+"""Audit events are append-only: the database itself refuses UPDATE and DELETE.
+
+PostgreSQL (production, CI) refuses both per row. The embedded SQLite (bare-machine demo only)
+refuses UPDATE; DELETE stays possible there because Django's test flush deletes rows.
+TRUNCATE is an administrative act: the application's database role must not hold that privilege.
+"""
 
 from django.db import migrations
 
@@ -16,8 +21,6 @@ PG = [
 SQLITE = [
     "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_auditevent "
     "BEGIN SELECT RAISE(ABORT, 'audit events are append-only (UPDATE refused)'); END;",
-    "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_auditevent "
-    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only (DELETE refused)'); END;",
 ]
 
 
@@ -32,7 +35,6 @@ def backwards(apps, schema_editor):
         schema_editor.execute("DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent;")
     else:
         schema_editor.execute("DROP TRIGGER IF EXISTS audit_event_no_update;")
-        schema_editor.execute("DROP TRIGGER IF EXISTS audit_event_no_delete;")
 
 
 class Migration(migrations.Migration):

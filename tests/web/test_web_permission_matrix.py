@@ -1,0 +1,224 @@
+"""Permission matrix: every URL pattern × anonymous and every role × an object the user may see and one they may not.
+
+The URL list is discovered by walking the resolver, so a new URL without a row in EXPECTED fails here.
+The expected outcomes are data (EXPECTED below), derived from accounts/access.py:
+  - a role without the ability gets 403; anonymous users are sent to the login page;
+  - an object outside the user's scope is 404 (we never confirm that someone else's case exists);
+  - scans and issued documents answer 404 to everyone who may not see them, anonymous users included.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Role
+
+ANON = "anonymous"
+ROLES = (ANON, *Role.values)  # anonymous, applicant, operator, clerk, head, executor, administrator, auditor
+
+# The test user who plays each role (users fixture in tests/conftest.py).
+ACTOR = {
+    "applicant": "citizen",
+    "operator": "operator",
+    "clerk": "clerk",
+    "head": "head",
+    "executor": "executor",
+    "administrator": "admin",
+    "auditor": "auditor",
+}
+
+# For each role, the case it may see ("own") and a comparable case it may not ("other"); world fixture in conftest.py.
+OWN_CASE = {
+    ANON: "portal_case",
+    "applicant": "portal_case",  # the citizen's own online case
+    "operator": "centre_case",  # entered at the operator's branch
+    "clerk": "portal_case",
+    "head": "portal_case",
+    "executor": "portal_case",  # assigned to this executor
+    "administrator": "portal_case",
+    "auditor": "portal_case",
+}
+OTHER_CASE = {
+    ANON: "other_citizen_case",
+    "applicant": "other_citizen_case",  # another citizen's case
+    "operator": "other_branch_case",  # entered at another branch
+    "clerk": "other_citizen_case",  # another provider's case
+    "head": "other_citizen_case",
+    "executor": "centre_case",  # same provider, assigned to another executor
+    "administrator": "other_citizen_case",
+    "auditor": "other_citizen_case",
+}
+# Refusal-to-accept receipts have no case: the issuing branch and the person (by IIN) may see them.
+OWN_REFUSAL = {role: "refusal_own" for role in ROLES}  # issued at con-1 to the demo citizen
+OTHER_REFUSAL = {role: "refusal_other" for role in ROLES}  # issued at con-2 to somebody else
+
+LOGIN = "login"  # 302 to the login page
+REDIRECT = 302  # 302 anywhere else (role home, next step, ...)
+
+
+class Row:
+    """Expected outcome for one URL name and one kind of object in its URL.
+
+    `cells` follow ROLES: anonymous, applicant, operator, clerk, head, executor, administrator, auditor.
+    A cell is one outcome, or a pair (outcome on the own object, outcome on the other object).
+    """
+
+    def __init__(self, kind, *cells, query=""):
+        assert len(cells) == len(ROLES), f"{kind}: {len(cells)} cells for {len(ROLES)} roles"
+        self.kind = kind
+        self.cells = dict(zip(ROLES, cells))
+        self.query = query
+
+
+def _operator_new_query():
+    from tests.web.web_support import adults
+
+    return "iin=" + adults()[1].iin
+
+
+# fmt: off
+#                                       kind        anonymous  applicant     operator      clerk         head          executor      administrator auditor
+EXPECTED = {
+    "home":                         [Row(None,       200,      REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT)],
+    "healthz":                      [Row(None,       200,      200,          200,          200,          200,          200,          200,          200)],
+    "accounts:login":               [Row(None,       200,      REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT)],
+    "accounts:logout":              [Row(None,       405,      405,          405,          405,          405,          405,          405,          405)],  # POST only
+    "accounts:home":                [Row(None,       LOGIN,    REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT)],
+    "applications:cabinet":         [Row(None,       LOGIN,    200,          403,          403,          403,          403,          403,          403)],
+    "applications:apply_start":     [Row(None,       LOGIN,    REDIRECT,     403,          403,          403,          403,          403,          403)],
+    "applications:apply_step":      [Row("step",     LOGIN,    (200, 404),   403,          403,          403,          403,          403,          403)],
+    "applications:apply_submit":    [Row("draft",    LOGIN,    405,          403,          403,          403,          403,          403,          403)],  # POST only
+    "applications:case_status":     [Row("case",     LOGIN,    (200, 404),   403,          403,          403,          403,          403,          403)],
+    "applications:submitted":       [Row("case",     LOGIN,    (200, 404),   403,          403,          403,          403,          403,          403)],
+    "applications:operator_home":   [Row(None,       LOGIN,    403,          200,          403,          403,          403,          403,          403)],
+    "applications:operator_new":    [Row(None,       LOGIN,    403,          REDIRECT,     403,          403,          403,          403,          403),  # no IIN: back
+                                     Row(None,       LOGIN,    403,          200,          403,          403,          403,          403,          403,
+                                         query=_operator_new_query)],
+    "applications:operator_case":   [Row("case",     LOGIN,    403,          (200, 404),   403,          403,          403,          403,          403)],
+    "applications:operator_refusal": [Row("refusal", LOGIN,    403,          (200, 404),   403,          403,          403,          403,          403)],
+    "applications:inbox":           [Row(None,       LOGIN,    403,          403,          200,          200,          200,          200,          200)],
+    "applications:staff_case":      [Row("case",     LOGIN,    403,          403,          (200, 404),   (200, 404),   (200, 404),   (200, 404),   (200, 404))],
+    "applications:attachment":      [Row("attachment", 404,    (200, 404),   (200, 404),   (200, 404),   (200, 404),   (200, 404),   (200, 404),   (200, 404))],
+    "documents:download":           [Row("receipt",  404,      (200, 404),   (200, 404),   (200, 404),   (200, 404),   (200, 404),   (200, 404),   (200, 404)),
+                                     Row("refusal",  404,      (200, 404),   (200, 404),   404,          404,          404,          404,          404)],
+    "documents:verify":             [Row(None,       200,      200,          200,          200,          200,          200,          200,          200)],
+}
+# fmt: on
+
+SKIPPED_PREFIXES = ("django-admin/", "i18n/", "static")
+
+
+def walk(patterns, prefix="", namespace=""):
+    """(qualified name, route, converter names) for every URL pattern, recursively."""
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if route.startswith(SKIPPED_PREFIXES):
+                continue
+            ns = namespace
+            if entry.namespace:
+                ns = f"{namespace}{entry.namespace}:"
+            yield from walk(entry.url_patterns, route, ns)
+        elif isinstance(entry, URLPattern):
+            if route.startswith(SKIPPED_PREFIXES):
+                continue
+            name = f"{namespace}{entry.name}" if entry.name else f"<unnamed {route}>"
+            yield name, route, tuple(entry.pattern.converters)
+
+
+ALL_URLS = sorted(set(walk(get_resolver().url_patterns)))
+
+
+def test_every_url_pattern_is_named_and_in_the_table():
+    names = [name for name, _, _ in ALL_URLS]
+    assert len(names) == len(set(names)), f"two URL patterns share a name: {names}"
+    missing = [name for name in names if name not in EXPECTED]
+    assert not missing, f"URL patterns without a row in the permission matrix (add them to EXPECTED): {missing}"
+    stale = sorted(set(EXPECTED) - set(names))
+    assert not stale, f"rows for URL names that no longer exist: {stale}"
+
+
+def _object_for(world, kind, role, variant):
+    """(URL kwargs value, human label) for the object a role is tested with."""
+    if kind == "case":
+        key = (OWN_CASE if variant == "own" else OTHER_CASE)[role]
+        return world.cases[key].number, key
+    if kind == "attachment":
+        key = (OWN_CASE if variant == "own" else OTHER_CASE)[role]
+        return world.attachments[key].pk, f"scan of {key}"
+    if kind == "receipt":
+        key = (OWN_CASE if variant == "own" else OTHER_CASE)[role]
+        return world.receipts[key].number, f"receipt of {key}"
+    if kind == "refusal":
+        key = (OWN_REFUSAL if variant == "own" else OTHER_REFUSAL)[role]
+        return world.refusals[key].number, key
+    if kind == "step":
+        return ("housing", "the housing step") if variant == "own" else ("no-such-step", "an unknown step")
+    if kind == "draft":
+        from applications.services.drafts import open_draft
+
+        owner = world.users["citizen" if variant == "own" else "other_citizen"]
+        return open_draft(owner).pk, f"draft of {owner.username}"
+    raise AssertionError(f"unknown object kind {kind}")
+
+
+def _kwargs_for(converters, value):
+    assert len(converters) <= 1, f"teach the matrix about URLs with several parameters: {converters}"
+    return {converters[0]: value} if converters else {}
+
+
+def _client_for(world, role):
+    client = Client()
+    if role != ANON:
+        client.force_login(world.users[ACTOR[role]], backend="accounts.backends.IinOrUsernameBackend")
+    return client
+
+
+def _outcome(response):
+    if response.status_code == 302 and response["Location"].startswith(reverse("accounts:login")):
+        return LOGIN
+    return response.status_code
+
+
+@pytest.mark.parametrize(("name", "route", "converters"), ALL_URLS, ids=[u[0] for u in ALL_URLS])
+def test_permission_matrix(world, name, route, converters):
+    assert name in EXPECTED, f"{name} ({route}) has no row in the permission matrix; add one to EXPECTED"
+    mismatches, checked = [], 0
+    for row in EXPECTED[name]:
+        assert (row.kind is None) == (not converters), f"{name}: row kind {row.kind!r} but URL parameters {converters}"
+        query = row.query() if callable(row.query) else row.query
+        for role in ROLES:
+            client = _client_for(world, role)
+            expected = row.cells[role]
+            variants = ("own", "other") if row.kind else ("own",)
+            if not isinstance(expected, tuple):
+                expected = (expected,) * len(variants)
+            assert len(expected) == len(variants), f"{name}/{role}: {expected} for {variants}"
+            for variant, want in zip(variants, expected):
+                if row.kind:
+                    value, label = _object_for(world, row.kind, role, variant)
+                else:
+                    value, label = None, "-"
+                url = reverse(name, kwargs=_kwargs_for(converters, value))
+                if query:
+                    url += "?" + query
+                response = client.get(url)
+                checked += 1
+                assert response.status_code != 500, f"{name} as {role} on {label}: server error"
+                got = _outcome(response)
+                if got != want:
+                    mismatches.append(f"  {role:<13} {variant:<5} {label:<36} GET {url}: expected {want}, got {got}")
+    assert checked
+    assert not mismatches, f"{name}: permission matrix mismatches\n" + "\n".join(mismatches)
+
+
+def test_forbidden_and_not_found_pages_are_the_translated_error_pages(world):
+    """403 and 404 answers render the project's error templates, not a bare response."""
+    clerk = _client_for(world, "clerk")
+    forbidden = clerk.get(reverse("applications:cabinet"))
+    assert forbidden.status_code == 403
+    assert "errors/403.html" in [t.name for t in forbidden.templates]
+    missing = clerk.get(reverse("applications:staff_case", args=[world.cases["other_citizen_case"].number]))
+    assert missing.status_code == 404
+    assert "errors/404.html" in [t.name for t in missing.templates]
+    assert world.cases["other_citizen_case"].applicant.full_name not in missing.content.decode()
