@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= housing_queue.settings.local
 
-.PHONY: run setup venv system-deps migrate seed messages test test-fast bench lint clean worker beat
+.PHONY: run setup venv system-deps migrate seed messages messages-update test test-fast bench lint clean worker beat
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ system-deps:
 
 messages: venv
 	$(PY) manage.py compilemessages --ignore=.venv -v0
+
+# Re-extract the msgids after strings changed in code or templates (see locale/README.md).
+messages-update: venv
+	$(PY) manage.py makemessages -l kk -l ru -l en --ignore=.venv --ignore=tests --ignore=var --ignore=staticfiles
+	@for lang in kk ru; do printf '%s: ' $$lang; msgfmt --statistics -o /dev/null locale/$$lang/LC_MESSAGES/django.po 2>&1; done
+	@echo "Translate every new (empty) entry and clear every '#, fuzzy' flag in locale/kk/LC_MESSAGES/django.po"
+	@echo "and locale/ru/LC_MESSAGES/django.po (locale/en may stay empty), then run 'make messages'."
+	@echo "tests/test_translations.py fails until both catalogues are complete."
 
 migrate: venv
 	@mkdir -p var

@@ -47,7 +47,8 @@ def application_scope(user) -> Q | None:
     if not (user and user.is_authenticated and user.is_active):
         return None
     if user.role == Role.APPLICANT:
-        return Q(applicant__user=user)
+        # by IIN, so a citizen also sees the cases a ЦОН operator entered for them
+        return Q(applicant__iin=user.iin) if user.iin else None
     if user.role == Role.OPERATOR:
         return Q(service_centre_id=user.service_centre_id)
     if user.role == Role.EXECUTOR:
@@ -89,6 +90,43 @@ def can_view_issued_document(user, document) -> bool:
     if user.role == Role.APPLICANT:
         return bool(user.iin) and document.person_iin == user.iin
     return False
+
+
+# Who may do what to a case (beyond seeing it): FSM transitions and the other case actions.
+CASE_ACTIONS = {
+    "register": {Role.CLERK},
+    "assign_executor": {Role.HEAD},
+    "reassign_executor": {Role.HEAD},
+    "run_eligibility": {Role.EXECUTOR},
+    "request_documents": {Role.EXECUTOR},
+    "receive_documents": {Role.EXECUTOR},
+    "return_incomplete": {Role.EXECUTOR},
+    "send_preliminary_refusal": {Role.EXECUTOR},
+    "record_hearing": {Role.EXECUTOR},
+    "submit_draft_decision": {Role.EXECUTOR},
+    "send_back_to_executor": {Role.HEAD},
+    "sign_registration": {Role.HEAD},
+    "sign_refusal": {Role.HEAD},
+    "dispatch": {Role.CLERK},
+    "hand_out": {Role.OPERATOR},
+    "withdraw": {Role.APPLICANT, Role.OPERATOR},  # online, or on written request at the ЦОН
+    "file_complaint": {Role.APPLICANT},
+    "answer_complaint": {Role.HEAD},
+    "remove_from_register": {Role.ADMINISTRATOR},
+    "mark_housed": {Role.ADMINISTRATOR},
+}
+
+
+def may_act(user, action: str, application) -> bool:
+    """Role allows the action and the user may see this very case (own, branch, assigned, provider)."""
+    if not (user and user.is_authenticated and user.is_active and user.role in CASE_ACTIONS[action]):
+        return False
+    return can_view_application(user, application)
+
+
+def fsm_permission(action: str):
+    """For django_fsm's `permission=`: the same rule as may_act."""
+    return lambda instance, user: may_act(user, action, instance)
 
 
 def require(condition: bool) -> None:

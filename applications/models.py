@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from accounts.access import fsm_permission
 from core.models import TranslatedNameMixin
 from eligibility.categories import CATEGORY_GROUPS
 from eligibility.iin import InvalidIIN, parse_iin
@@ -202,55 +203,55 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     # Transitions: pure state changes, nothing slow; services call them under a row lock and
     # record the CaseEvent, audit event and outbox messages (DOMAIN.md §3 workflow).
-    @transition(field=state, source=CaseState.ACCEPTED, target=CaseState.REGISTERED)
+    @transition(field=state, source=CaseState.ACCEPTED, target=CaseState.REGISTERED, permission=fsm_permission("register"))
     def register(self):
         """Clerk registers the incoming case (тіркеу)."""
 
-    @transition(field=state, source=CaseState.REGISTERED, target=CaseState.IN_REVIEW)
+    @transition(field=state, source=CaseState.REGISTERED, target=CaseState.IN_REVIEW, permission=fsm_permission("assign_executor"))
     def assign_executor(self, executor):
         self.assigned_executor = executor
 
-    @transition(field=state, source=CaseState.IN_REVIEW, target=CaseState.AWAITING_DOCUMENTS)
+    @transition(field=state, source=CaseState.IN_REVIEW, target=CaseState.AWAITING_DOCUMENTS, permission=fsm_permission("request_documents"))
     def request_documents(self):
         pass
 
-    @transition(field=state, source=CaseState.AWAITING_DOCUMENTS, target=CaseState.IN_REVIEW)
+    @transition(field=state, source=CaseState.AWAITING_DOCUMENTS, target=CaseState.IN_REVIEW, permission=fsm_permission("receive_documents"))
     def receive_documents(self):
         pass
 
-    @transition(field=state, source=[CaseState.IN_REVIEW, CaseState.AWAITING_DOCUMENTS], target=CaseState.RETURNED)
+    @transition(field=state, source=[CaseState.IN_REVIEW, CaseState.AWAITING_DOCUMENTS], target=CaseState.RETURNED, permission=fsm_permission("return_incomplete"))
     def return_incomplete(self):
         pass
 
-    @transition(field=state, source=CaseState.IN_REVIEW, target=CaseState.HEARING)
+    @transition(field=state, source=CaseState.IN_REVIEW, target=CaseState.HEARING, permission=fsm_permission("send_preliminary_refusal"))
     def send_preliminary_refusal(self):
         pass
 
-    @transition(field=state, source=[CaseState.IN_REVIEW, CaseState.HEARING], target=CaseState.AWAITING_SIGNATURE)
+    @transition(field=state, source=[CaseState.IN_REVIEW, CaseState.HEARING], target=CaseState.AWAITING_SIGNATURE, permission=fsm_permission("submit_draft_decision"))
     def submit_draft_decision(self):
         pass
 
-    @transition(field=state, source=CaseState.AWAITING_SIGNATURE, target=CaseState.IN_REVIEW)
+    @transition(field=state, source=CaseState.AWAITING_SIGNATURE, target=CaseState.IN_REVIEW, permission=fsm_permission("send_back_to_executor"))
     def send_back_to_executor(self):
         pass
 
-    @transition(field=state, source=CaseState.AWAITING_SIGNATURE, target=CaseState.QUEUED)
+    @transition(field=state, source=CaseState.AWAITING_SIGNATURE, target=CaseState.QUEUED, permission=fsm_permission("sign_registration"))
     def sign_registration(self):
         pass
 
-    @transition(field=state, source=CaseState.AWAITING_SIGNATURE, target=CaseState.REFUSED)
+    @transition(field=state, source=CaseState.AWAITING_SIGNATURE, target=CaseState.REFUSED, permission=fsm_permission("sign_refusal"))
     def sign_refusal(self):
         pass
 
-    @transition(field=state, source=PENDING_STATES, target=CaseState.WITHDRAWN)
+    @transition(field=state, source=PENDING_STATES, target=CaseState.WITHDRAWN, permission=fsm_permission("withdraw"))
     def withdraw(self):
         pass
 
-    @transition(field=state, source=CaseState.QUEUED, target=CaseState.REMOVED)
+    @transition(field=state, source=CaseState.QUEUED, target=CaseState.REMOVED, permission=fsm_permission("remove_from_register"))
     def remove_from_register(self):
         pass
 
-    @transition(field=state, source=CaseState.QUEUED, target=CaseState.HOUSED)
+    @transition(field=state, source=CaseState.QUEUED, target=CaseState.HOUSED, permission=fsm_permission("mark_housed"))
     def mark_housed(self):
         pass
 
@@ -361,3 +362,140 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class EligibilityCheck(models.Model):
+    """One run of the rules engine over the case as built from the application and the state systems.
+
+    The input is stored whole so an auditor or a court can re-run the decision (`check_eligibility`).
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="eligibility_checks")
+    run_at = models.DateTimeField(auto_now_add=True)
+    run_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    case_input = models.JSONField()
+    eligible = models.BooleanField()
+    grounds = models.JSONField(default=list)
+    findings = models.JSONField(default=list)
+    queue_group = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["-run_at", "-id"]
+
+
+class DecisionKind(models.TextChoices):
+    REGISTRATION = "registration", _("Notification of registration in the queue")
+    REFUSAL = "refusal", _("Reasoned refusal")
+
+
+class Decision(models.Model):
+    """The executor's draft and the head's signed result; at most one open (unsigned) draft per case."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="decisions")
+    kind = models.CharField(max_length=16, choices=DecisionKind.choices)
+    grounds = models.JSONField(default=list, blank=True, help_text="Refusal ground codes (DOMAIN.md §6)")
+    findings = models.JSONField(default=list, blank=True, help_text="The facts behind each ground")
+    reasoning = models.TextField(_("Reasoning"), blank=True)
+    override_reason = models.TextField(
+        _("Reason for departing from the eligibility check"), blank=True
+    )
+    eligibility_check = models.ForeignKey(EligibilityCheck, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    drafted_at = models.DateTimeField(auto_now_add=True)
+    returned_comment = models.TextField(blank=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(null=True, blank=True)
+    queue_number = models.PositiveIntegerField(null=True, blank=True, help_text="Number notified at signing")
+    document = models.OneToOneField(
+        "documents.IssuedDocument", null=True, blank=True, on_delete=models.PROTECT, related_name="decision"
+    )
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    handed_out_at = models.DateTimeField(null=True, blank=True)
+    handed_out_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-drafted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"], condition=Q(signed_at__isnull=True, returned_comment=""),
+                name="one_open_decision_draft_per_case",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="registration") | ~Q(grounds=[]), name="refusal_names_grounds"
+            ),
+        ]
+
+
+class DocumentRequest(models.Model):
+    """The executor asks the applicant for missing documents; the profile's clock rules apply."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="document_requests")
+    document_types = models.ManyToManyField(DocumentType, related_name="+")
+    comment = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    respond_by = models.DateTimeField()
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+
+class Hearing(models.Model):
+    """Preliminary refusal and the hearing it invites to (APC art. 73, seed 004 p.17)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="hearings")
+    preliminary_grounds = models.JSONField(default=list)
+    preliminary_findings = models.JSONField(default=list)
+    notice_document = models.OneToOneField(
+        "documents.IssuedDocument", null=True, blank=True, on_delete=models.PROTECT, related_name="hearing"
+    )
+    notice_sent_at = models.DateTimeField()
+    scheduled_at = models.DateTimeField(_("Hearing date and time"))
+    place = models.CharField(_("Place or link"), max_length=255)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    attended = models.BooleanField(_("The applicant attended"), null=True, blank=True)
+    applicant_position = models.TextField(_("The applicant's position"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-notice_sent_at"]
+
+
+class ComplaintState(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    ASSIGNED = "assigned", _("Under consideration")
+    ANSWERED = "answered", _("Answered")
+    SETTLED = "settled", _("Settled by the department")
+
+
+class ComplaintSubject(models.TextChoices):
+    DECISION = "decision", _("The decision")
+    INACTION = "inaction", _("Inaction or delay")
+
+
+class Complaint(models.Model):
+    """A complaint to the head of the provider: answered in 5 working days, settled in 3."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="complaints")
+    number = models.CharField(max_length=32, unique=True)
+    subject = models.CharField(_("About"), max_length=16, choices=ComplaintSubject.choices)
+    text = models.TextField(_("Complaint"))
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField()
+    state = models.CharField(max_length=16, choices=ComplaintState.choices, default=ComplaintState.REGISTERED)
+    answer_due_at = models.DateTimeField()
+    settle_due_at = models.DateTimeField()
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    answer = models.TextField(_("Answer"), blank=True)
+    upheld = models.BooleanField(_("Complaint upheld"), null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer_document = models.OneToOneField(
+        "documents.IssuedDocument", null=True, blank=True, on_delete=models.PROTECT, related_name="complaint"
+    )
+
+    class Meta:
+        ordering = ["-filed_at"]

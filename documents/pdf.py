@@ -15,7 +15,7 @@ from .models import IssuedDocument
 def _parse_datetimes(context: dict) -> dict:
     parsed = dict(context)
     for key, value in context.items():
-        if isinstance(value, str) and key.endswith(("_at", "_due")):
+        if isinstance(value, str) and key.endswith(("_at", "_due")) and "T" in value:
             try:
                 parsed[key] = timezone.localtime(datetime.fromisoformat(value))
             except ValueError:

@@ -177,7 +177,7 @@ def _period(start: date | None, end: date | None) -> str:
 def _household_dwellings(case: Case) -> Iterable[tuple[str, Property]]:
     household = case.household()
     for dwelling in case.properties:
-        if dwelling.owner_iin == case.applicant.iin:
+        if dwelling.owner_iin in household:
             yield household[dwelling.owner_iin], dwelling
 
 

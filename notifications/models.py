@@ -23,7 +23,8 @@ class Message(models.Model):
     sent_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     gateway_reference = models.CharField(max_length=64, blank=True)
+    reference = models.CharField(max_length=64, blank=True, help_text="Which occurrence (e.g. the request id)")
 
     class Meta:
         ordering = ["-sent_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["application", "kind", "channel"], name="message_sent_once")]
+        constraints = [models.UniqueConstraint(fields=["application", "kind", "channel", "reference"], name="message_sent_once")]

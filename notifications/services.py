@@ -16,7 +16,7 @@ def _render(kind: str, context: dict) -> tuple[str, str, str]:
     return subject, text, sms
 
 
-def notify_applicant(application, kind: str, context: dict) -> list[Message]:
+def notify_applicant(application, kind: str, context: dict, reference: str = "") -> list[Message]:
     """Cabinet always; e-mail and SMS when the applicant gave them. Re-running sends nothing twice."""
     with translation.override(application.language):
         subject, text, sms_text = _render(kind, {"application": application, **context})
@@ -33,6 +33,7 @@ def notify_applicant(application, kind: str, context: dict) -> list[Message]:
                     application=application,
                     person_iin=application.applicant.iin,
                     kind=kind,
+                    reference=reference,
                     channel=channel,
                     recipient=recipient,
                     subject=subject,

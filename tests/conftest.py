@@ -29,6 +29,7 @@ def reference_data(db):
 
     if not Category.objects.exists():
         importlib.import_module("applications.migrations.0003_reference_data").load(apps, None)
+        importlib.import_module("applications.migrations.0005_hearing_objection_type").load(apps, None)
 
 
 @pytest.fixture

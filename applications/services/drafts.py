@@ -47,9 +47,15 @@ def remove_family_member(draft: ApplicationDraft, iin: str) -> ApplicationDraft:
 
 
 def attach_scan(draft: ApplicationDraft, user, document_type, upload: CheckedUpload) -> Attachment:
+    return store_scan(upload, user, draft=draft, document_type=document_type)
+
+
+def store_scan(upload: CheckedUpload, user, *, document_type, draft=None, application=None) -> Attachment:
+    """Keep a checked scan under its sha256, owned by a draft or a case."""
     with transaction.atomic():
         attachment = Attachment(
             draft=draft,
+            application=application,
             document_type=document_type,
             original_name=upload.original_name,
             content_type=upload.content_type,

@@ -6,10 +6,11 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from eligibility.adapters import PersonRecord, get_individuals_registry
+from eligibility.adapters.individuals import StateSystemUnavailable
 from eligibility.iin import InvalidIIN, parse_iin
 
 from ..models import Person
-from .errors import PersonDataMismatch, ServiceError
+from .errors import PersonDataMismatch, ServiceError, StateSystemError
 
 
 class PersonNotFound(ServiceError):
@@ -33,7 +34,10 @@ def lookup_person(iin: str) -> PersonRecord:
         parse_iin(iin)
     except InvalidIIN as exc:
         raise ServiceError(iin_error_message(exc)) from None
-    record = get_individuals_registry().find_person(iin)
+    try:
+        record = get_individuals_registry().find_person(iin)
+    except StateSystemUnavailable:
+        raise StateSystemError() from None
     if record is None:
         raise PersonNotFound(_("No person with this IIN was found in the state database of individuals."))
     if not record.alive:

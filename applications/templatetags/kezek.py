@@ -44,3 +44,17 @@ def masked_iin(iin):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def ground_title(code):
+    from applications.grounds_text import ground_title as title
+
+    return title(code)
+
+
+@register.filter
+def finding_text(finding):
+    from applications.grounds_text import finding_text as text
+
+    return text(finding)

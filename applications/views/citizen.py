@@ -177,6 +177,9 @@ def _family_member_from_form(request, form):
             )
             return None
         full_name, birth = data["full_name"], data["birth_date"]
+    except ServiceError as exc:
+        form.add_error("iin", exc.user_message)
+        return None
     return {
         "iin": data["iin"],
         "relation": data["relation"],
@@ -197,7 +200,9 @@ def _step_documents(request, draft):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "remove":
-            drafts.remove_scan(draft, int(request.POST.get("attachment") or 0))
+            attachment_id = request.POST.get("attachment") or ""
+            if attachment_id.isdigit() and len(attachment_id) < 19:
+                drafts.remove_scan(draft, int(attachment_id))
             return redirect(_step_url("documents"))
         if action == "upload":
             form = UploadForm(request.POST, request.FILES, document_types=DocumentType.objects.all())

@@ -23,6 +23,8 @@ def inbox(request):
         list_id = int(request.GET.get("list") or 0) or None
     except ValueError:
         list_id = None
+    if list_id is not None and not 0 < list_id < 2**63:
+        list_id = None
     cases = inbox_cases(request.user, state=state, queue_list_id=list_id)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     return render(

@@ -34,10 +34,22 @@ class PersonRecord:
     registered_since: date | None
     alive: bool = True
     family: tuple[FamilyLink, ...] = field(default_factory=tuple)
+    status: str = "citizen"  # citizen, kandas, foreigner
+    lost_parents_before_18: bool = False
+    moved_in: tuple["MoveIn", ...] = field(default_factory=tuple)
 
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.surname, self.given_name, self.patronymic) if p)
+
+
+@dataclass(frozen=True)
+class MoveIn:
+    """Someone registered at the person's address (who, as whom, when)."""
+
+    iin: str
+    relation: str
+    date: date
 
 
 class IndividualsRegistry(Protocol):
@@ -56,6 +68,7 @@ class SimulatedIndividualsRegistry:
 
     def __init__(self, path: Path = SIMULATOR_DATA):
         raw = json.loads(path.read_text(encoding="utf-8"))["people"]
+        self._raw = {row["iin"]: row for row in raw}
         self._people = {
             row["iin"]: PersonRecord(
                 iin=row["iin"],
@@ -70,12 +83,22 @@ class SimulatedIndividualsRegistry:
                 registered_since=_parse_date(row.get("registered_since")),
                 alive=row.get("alive", True),
                 family=tuple(FamilyLink(**link) for link in row.get("family", [])),
+                status=row.get("status", "citizen"),
+                lost_parents_before_18=row.get("lost_parents_before_18", False),
+                moved_in=tuple(
+                    MoveIn(iin=m["iin"], relation=m["relation"], date=date.fromisoformat(m["date"]))
+                    for m in row.get("moved_in", [])
+                ),
             )
             for row in raw
         }
 
     def find_person(self, iin: str) -> PersonRecord | None:
         return self._people.get(iin)
+
+    def raw(self, iin: str) -> dict:
+        """The simulator's whole record, which the other simulated registries read their part of."""
+        return self._raw.get(iin, {})
 
     def all_people(self) -> list[PersonRecord]:
         return list(self._people.values())

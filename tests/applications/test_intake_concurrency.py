@@ -56,3 +56,24 @@ def test_many_people_at_once_get_unique_ordered_queue_keys(department, users):
     assert len({seq for _, seq in keys}) == 10
     numbers = Application.objects.values_list("number", flat=True)
     assert len(set(numbers)) == 10
+
+
+def test_two_heads_signing_at_once_sign_once(department, users):
+    from accounts.models import Role
+    from applications.models import Decision, DecisionKind
+    from applications.services import review
+    from applications.services.errors import ServiceError
+    from tests.factories import UserFactory
+
+    second_head = UserFactory(username="head2", role=Role.HEAD, provider=department.provider)
+    case = file_case(department, users["operator"], person=simulated_people()[0])
+    review.register_case(case, users["clerk"])
+    review.assign_executor(case, users["head"], users["executor"])
+    review.run_eligibility(case, users["executor"])
+    review.draft_decision(case, users["executor"], kind=DecisionKind.REGISTRATION)
+    results = _race([lambda: review.sign_decision(case, users["head"]), lambda: review.sign_decision(case, second_head)])
+    signed = [r for r in results if isinstance(r, Decision)]
+    refused = [r for r in results if isinstance(r, ServiceError)]
+    assert len(signed) == 1 and len(refused) == 1, results
+    assert Decision.objects.filter(application=case, signed_at__isnull=False).count() == 1
+    assert case.issued_documents.filter(kind="notification").count() == 1

@@ -254,6 +254,57 @@ def test_wrong_file_type_is_rejected_with_a_translated_message(department, users
     assert not Attachment.objects.exists()
 
 
+def test_removing_a_scan_with_a_tampered_id_is_ignored(department, users, login):
+    client = login(users["citizen"])
+    client.get(reverse("applications:apply_start"))
+    assert upload(client, "identity_document").status_code == 302
+    for value in ("abc", "", "9" * 30, "-1"):
+        response = client.post(step_url("documents"), {"action": "remove", "attachment": value})
+        assert response.status_code == 302, value
+    assert Attachment.objects.count() == 1
+    scan = Attachment.objects.get()
+    client.post(step_url("documents"), {"action": "remove", "attachment": str(scan.pk)})
+    assert not Attachment.objects.exists()
+
+
+def test_a_citizen_cannot_remove_another_citizens_scan(department, users, login):
+    owner = login(users["citizen"])
+    owner.get(reverse("applications:apply_start"))
+    upload(owner, "identity_document")
+    scan = Attachment.objects.get()
+    intruder = login(users["other_citizen"])
+    intruder.get(reverse("applications:apply_start"))
+    intruder.post(step_url("documents"), {"action": "remove", "attachment": str(scan.pk)})
+    assert Attachment.objects.filter(pk=scan.pk).exists()
+
+
+def test_state_database_down_gives_a_clear_message(department, users, login, monkeypatch):
+    """The individuals database not answering is a translated message on every page that asks it, never a 500."""
+    from eligibility.adapters.individuals import SimulatedIndividualsRegistry, StateSystemUnavailable
+
+    def unavailable(self, iin):
+        raise StateSystemUnavailable("timeout")
+
+    message = tr("The state database did not answer. Please try again in a few minutes.")
+    client = login(users["citizen"])
+    client.get(reverse("applications:apply_start"))
+    fill_housing(client, department)
+    monkeypatch.setattr(SimulatedIndividualsRegistry, "find_person", unavailable)
+
+    person = client.get(step_url("person"))
+    assert person.status_code == 200 and message in text_of(person)
+    family = client.post(step_url("family"), {"action": "add", "iin": "920703412013", "relation": "spouse"})
+    assert family.status_code == 200 and message in text_of(family)
+    review = client.get(step_url("review"))
+    assert review.status_code == 200 and message in text_of(review)
+
+    operator = login(users["operator"])
+    response = operator.get(new_url(adults()[1].iin), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("applications:operator_home")
+    assert message in text_of(response)
+    assert not Application.objects.exists()
+
+
 def test_submit_before_all_steps_is_refused(department, users, login):
     client = login(users["citizen"])
     client.get(reverse("applications:apply_start"))
@@ -516,6 +567,8 @@ def test_inbox_filters_by_state_and_list(world, login):
     assert inbox_numbers(client, state="in_review", list=civil.queue_list_id) == set()
     # nonsense filters are ignored, not a server error
     assert inbox_numbers(client, state="nonsense", list="abc", page="x") == own_provider
+    assert inbox_numbers(client, list="9" * 30) == own_provider  # beyond a 64-bit id (SQLite raised OverflowError)
+    assert inbox_numbers(client, list="-3") == own_provider
     # another provider's lists do not narrow to another provider's cases
     assert inbox_numbers(client, list=cases["other_citizen_case"].queue_list_id) == set()
 
@@ -726,7 +779,7 @@ def test_language_switch_for_a_signed_in_user_keeps_the_session(users, login):
 # ---------------------------------------------------------------- query counts
 
 
-INBOX_MAX_QUERIES = 12  # session, user, cases page (count + rows), state counts, queue lists, ... — not per case
+INBOX_MAX_QUERIES = 6  # session, user, page count, state counts, queue lists, the page of cases — never per case
 
 
 def _bulk_cases(department, users, start, count):

@@ -222,3 +222,30 @@ def test_forbidden_and_not_found_pages_are_the_translated_error_pages(world):
     assert missing.status_code == 404
     assert "errors/404.html" in [t.name for t in missing.templates]
     assert world.cases["other_citizen_case"].applicant.full_name not in missing.content.decode()
+
+
+DENIED = {403, 404, LOGIN}
+
+
+@pytest.mark.parametrize(("name", "route", "converters"), ALL_URLS, ids=[u[0] for u in ALL_URLS])
+def test_post_is_denied_where_get_is_and_never_a_server_error(world, name, route, converters):
+    """An empty POST (as a tampered or replayed form would send) is refused exactly like GET, and never a 500."""
+    assert name in EXPECTED, f"{name} ({route}) has no row in the permission matrix; add one to EXPECTED"
+    mismatches = []
+    for row in EXPECTED[name]:
+        query = row.query() if callable(row.query) else row.query
+        for role in ROLES:
+            client = _client_for(world, role)
+            expected = row.cells[role]
+            variants = ("own", "other") if row.kind else ("own",)
+            if not isinstance(expected, tuple):
+                expected = (expected,) * len(variants)
+            for variant, want in zip(variants, expected):
+                value, label = _object_for(world, row.kind, role, variant) if row.kind else (None, "-")
+                url = reverse(name, kwargs=_kwargs_for(converters, value)) + (f"?{query}" if query else "")
+                response = client.post(url, {})
+                assert response.status_code != 500, f"POST {name} as {role} on {label}: server error"
+                got = _outcome(response)
+                if want in DENIED and got != want:
+                    mismatches.append(f"  {role:<13} {variant:<5} {label:<36} POST {url}: expected {want}, got {got}")
+    assert not mismatches, f"{name}: POST is not refused like GET\n" + "\n".join(mismatches)
