@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import citizen, files, operator, staff
+from .views import citizen, files, operator, staff, workflow
 
 app_name = "applications"
 urlpatterns = [
@@ -16,5 +16,10 @@ urlpatterns = [
     path("operator/refusals/<str:number>/", operator.refusal, name="operator_refusal"),
     path("staff/inbox/", staff.inbox, name="inbox"),
     path("staff/cases/<str:number>/", staff.case_detail, name="staff_case"),
+    path("staff/cases/<str:number>/do/<slug:action>/", workflow.case_action, name="case_action"),
+    path("staff/complaints/", workflow.complaint_list, name="complaints"),
+    path("staff/complaints/<str:number>/", workflow.complaint_answer, name="complaint"),
+    path("cabinet/applications/<str:number>/withdraw/", workflow.withdraw, name="withdraw"),
+    path("cabinet/applications/<str:number>/complaint/", workflow.complain, name="complain"),
     path("attachments/<int:pk>/", files.attachment, name="attachment"),
 ]

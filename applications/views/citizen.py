@@ -15,8 +15,8 @@ from accounts.access import ability_required
 from accounts.models import Settlement
 
 from ..forms import ConsentsForm, ContactsForm, FamilyMemberForm, HousingForm, SubmitForm, UploadForm
-from ..models import ApplicationDraft, Category, DocumentType
-from ..selectors import cabinet_cases, case_for_page
+from ..models import ApplicationDraft, CaseState, Category, DocumentType
+from ..selectors import cabinet_cases, case_actions, case_for_page, queue_position
 from ..services import drafts
 from ..services.errors import DuplicateApplication, ServiceError
 from ..services.intake import required_document_types
@@ -44,7 +44,12 @@ def case_status(request, number):
     return render(
         request,
         "applications/citizen/case_status.html",
-        {"case": case, "events": [e for e in case.events.all() if e.visible_to_applicant]},
+        {
+            "case": case,
+            "events": [e for e in case.events.all() if e.visible_to_applicant],
+            "actions": case_actions(request.user, case),
+            "position": queue_position(case) if case.state == CaseState.QUEUED else None,
+        },
     )
 
 

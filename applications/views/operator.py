@@ -16,7 +16,7 @@ from documents.models import DocumentKind, IssuedDocument
 
 from ..forms import FamilyFormSet, IinLookupForm, OperatorApplicationForm
 from ..models import Channel, DocumentType
-from ..selectors import branch_recent_cases, case_for_page
+from ..selectors import branch_recent_cases, case_for_page, handout_list
 from ..services.errors import DuplicateApplication, IncompletePackage, ServiceError
 from ..services.intake import FamilyMemberData, IntakeRequest, RepresentativeData, accept_application, refuse_to_accept
 from ..services.people import ContactDetails, PersonNotFound, lookup_person
@@ -39,7 +39,7 @@ def home(request):
     return render(
         request,
         "applications/operator/home.html",
-        {"form": form, "cases": branch_recent_cases(request.user), "refusals": refusals},
+        {"form": form, "cases": branch_recent_cases(request.user), "refusals": refusals, "handouts": handout_list(request.user)},
     )
 
 
@@ -165,8 +165,9 @@ def accepted(request, number):
     case = case_for_page(request.user, number)
     if case is None:
         raise Http404
-    receipt = next((d for d in case.issued_documents.all() if d.kind == DocumentKind.ACCEPTANCE_RECEIPT), None)
-    return render(request, "applications/operator/accepted.html", {"case": case, "receipt": receipt})
+    from .workflow import staff_case_context
+
+    return render(request, "applications/operator/accepted.html", staff_case_context(request.user, case))
 
 
 @operator_only

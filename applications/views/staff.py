@@ -47,4 +47,6 @@ def case_detail(request, number):
     if case is None:
         raise Http404
     record_event(actor=request.user, action="person.viewed", obj=case, data={"iin": case.applicant.iin, "via": "case_page"})
-    return render(request, "applications/staff/case_detail.html", {"case": case})
+    from .workflow import staff_case_context
+
+    return render(request, "applications/staff/case_detail.html", staff_case_context(request.user, case))

@@ -16,7 +16,15 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from accounts.models import Role
-from applications.models import Application, ApplicationDraft, Attachment, CaseState, Category, DocumentType, Representative
+from applications.models import (
+    Application,
+    ApplicationDraft,
+    Attachment,
+    CaseState,
+    Category,
+    DocumentType,
+    Representative,
+)
 from audit.models import AuditEvent
 from documents.models import DocumentKind, IssuedDocument
 from tests.factories import CITIZEN_IIN, PASSWORD, file_case, intake_request
@@ -58,7 +66,11 @@ def _doc_type(code):
 def fill_housing(client, department, category_code="LARGE_FAMILY"):
     response = client.post(
         step_url("housing"),
-        {"settlement": department.settlement.pk, "fund": "communal", "category": Category.objects.get(code=category_code).pk},
+        {
+            "settlement": department.settlement.pk,
+            "fund": "communal",
+            "category": Category.objects.get(code=category_code).pk,
+        },
     )
     assert response.status_code == 302, text_of(response)
     assert response["Location"] == step_url("person")
@@ -312,7 +324,8 @@ def test_submit_before_all_steps_is_refused(department, users, login):
     review = client.get(step_url("review"))
     assert tr("Some steps are not complete yet. Please fill them in first.") in text_of(review)
     draft = review.context["draft"]
-    response = client.post(reverse("applications:apply_submit", args=[draft.pk]), {"draft_version": draft.data["version"]}, follow=True)
+    submit_url = reverse("applications:apply_submit", args=[draft.pk])
+    response = client.post(submit_url, {"draft_version": draft.data["version"]}, follow=True)
     assert tr("Some steps are not complete yet. Please fill them in first.") in text_of(response)
     assert not Application.objects.exists()
 
@@ -518,7 +531,8 @@ def test_operator_representative_with_a_bad_power_of_attorney_saves_nothing(depa
     assert not IssuedDocument.objects.exists()
 
     revoked = client.post(
-        new_url(person.iin), operator_form(department, representative_iin=representative.iin, power_of_attorney_number="PoA-REVOKED-1")
+        new_url(person.iin),
+        operator_form(department, representative_iin=representative.iin, power_of_attorney_number="PoA-REVOKED-1"),
     )
     assert tr("The power of attorney is not in force (revoked or invalid).") in text_of(revoked)
     no_number = client.post(new_url(person.iin), operator_form(department, representative_iin=representative.iin))
@@ -528,7 +542,8 @@ def test_operator_representative_with_a_bad_power_of_attorney_saves_nothing(depa
     assert not Application.objects.exists() and not Representative.objects.exists()
 
     ok = client.post(
-        new_url(person.iin), operator_form(department, representative_iin=representative.iin, power_of_attorney_number="PoA-2026-001")
+        new_url(person.iin),
+        operator_form(department, representative_iin=representative.iin, power_of_attorney_number="PoA-2026-001"),
     )
     assert ok.status_code == 302, text_of(ok)
     case = Application.objects.get()
@@ -538,9 +553,11 @@ def test_operator_representative_with_a_bad_power_of_attorney_saves_nothing(depa
 
 def test_operator_refusal_page_of_another_branch_is_404(world, login):
     client = login(world.users["operator"])
-    assert client.get(reverse("applications:operator_refusal", args=[world.refusals["refusal_other"].number])).status_code == 404
+    other_branch = world.refusals["refusal_other"].number
+    assert client.get(reverse("applications:operator_refusal", args=[other_branch])).status_code == 404
     # an acceptance receipt number is not a refusal
-    assert client.get(reverse("applications:operator_refusal", args=[world.receipts["centre_case"].number])).status_code == 404
+    acceptance = world.receipts["centre_case"].number
+    assert client.get(reverse("applications:operator_refusal", args=[acceptance])).status_code == 404
 
 
 # ---------------------------------------------------------------- the department inbox and case page
@@ -556,7 +573,7 @@ def test_inbox_filters_by_state_and_list(world, login):
     cases = world.cases
     civil = file_case(world.dept, world.users["operator"], person=synthetic_person(1), category_code="CIVIL_SERVANT")
     client = login(world.users["clerk"])
-    own_provider = {cases["portal_case"].number, cases["centre_case"].number, cases["other_branch_case"].number, civil.number}
+    own_provider = {cases[key].number for key in ("portal_case", "centre_case", "other_branch_case")} | {civil.number}
 
     assert inbox_numbers(client) == own_provider  # all open cases of this provider
     assert inbox_numbers(client, state="accepted") == {cases["other_branch_case"].number, civil.number}
@@ -645,7 +662,8 @@ def test_document_download_checks_access(world, login, client):
 
 def test_refusal_receipt_download_by_the_person_and_the_branch(world, login, client):
     url = reverse("documents:download", args=[world.refusals["refusal_own"].number])  # issued to the demo citizen at con-1
-    for name, status in (("citizen", 200), ("operator", 200), ("other_citizen", 404), ("other_operator", 404), ("clerk", 404)):
+    expected = {"citizen": 200, "operator": 200, "other_citizen": 404, "other_operator": 404, "clerk": 404}
+    for name, status in expected.items():
         client.logout()
         assert login(world.users[name]).get(url).status_code == status, name
 
@@ -664,8 +682,11 @@ def test_verify_a_document(world, client):
     # personal data are not shown to an anonymous checker
     assert receipt.person_iin not in text_of(right)
 
-    for params in ({"number": receipt.number, "code": "WRONG00000"}, {"number": "QH-0000-00000000", "code": receipt.verification_code},
-                   {"number": receipt.number, "code": ""}):
+    for params in (
+        {"number": receipt.number, "code": "WRONG00000"},
+        {"number": "QH-0000-00000000", "code": receipt.verification_code},
+        {"number": receipt.number, "code": ""},
+    ):
         wrong = client.get(url, params)
         assert wrong.status_code == 200
         assert tr("No document with this number and code was issued by this system.") in text_of(wrong)

@@ -76,32 +76,38 @@ def _operator_new_query():
     return "iin=" + adults()[1].iin
 
 
+# Short names for the table cells.
+L = LOGIN  # sent to the login page
+R = REDIRECT  # sent on (role home, next step, back to the workstation)
+MINE = (200, 404)  # the own object opens, the other one is not found
+NO = 404
+
 # fmt: off
-#                                       kind        anonymous  applicant     operator      clerk         head          executor      administrator auditor
+#                                    object        anon  appl  oper  clerk head  exec  admin audit
 EXPECTED = {
-    "home":                         [Row(None,       200,      REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT)],
-    "healthz":                      [Row(None,       200,      200,          200,          200,          200,          200,          200,          200)],
-    "accounts:login":               [Row(None,       200,      REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT)],
-    "accounts:logout":              [Row(None,       405,      405,          405,          405,          405,          405,          405,          405)],  # POST only
-    "accounts:home":                [Row(None,       LOGIN,    REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT,     REDIRECT)],
-    "applications:cabinet":         [Row(None,       LOGIN,    200,          403,          403,          403,          403,          403,          403)],
-    "applications:apply_start":     [Row(None,       LOGIN,    REDIRECT,     403,          403,          403,          403,          403,          403)],
-    "applications:apply_step":      [Row("step",     LOGIN,    (200, 404),   403,          403,          403,          403,          403,          403)],
-    "applications:apply_submit":    [Row("draft",    LOGIN,    405,          403,          403,          403,          403,          403,          403)],  # POST only
-    "applications:case_status":     [Row("case",     LOGIN,    (200, 404),   403,          403,          403,          403,          403,          403)],
-    "applications:submitted":       [Row("case",     LOGIN,    (200, 404),   403,          403,          403,          403,          403,          403)],
-    "applications:operator_home":   [Row(None,       LOGIN,    403,          200,          403,          403,          403,          403,          403)],
-    "applications:operator_new":    [Row(None,       LOGIN,    403,          REDIRECT,     403,          403,          403,          403,          403),  # no IIN: back
-                                     Row(None,       LOGIN,    403,          200,          403,          403,          403,          403,          403,
-                                         query=_operator_new_query)],
-    "applications:operator_case":   [Row("case",     LOGIN,    403,          (200, 404),   403,          403,          403,          403,          403)],
-    "applications:operator_refusal": [Row("refusal", LOGIN,    403,          (200, 404),   403,          403,          403,          403,          403)],
-    "applications:inbox":           [Row(None,       LOGIN,    403,          403,          200,          200,          200,          200,          200)],
-    "applications:staff_case":      [Row("case",     LOGIN,    403,          403,          (200, 404),   (200, 404),   (200, 404),   (200, 404),   (200, 404))],
-    "applications:attachment":      [Row("attachment", 404,    (200, 404),   (200, 404),   (200, 404),   (200, 404),   (200, 404),   (200, 404),   (200, 404))],
-    "documents:download":           [Row("receipt",  404,      (200, 404),   (200, 404),   (200, 404),   (200, 404),   (200, 404),   (200, 404),   (200, 404)),
-                                     Row("refusal",  404,      (200, 404),   (200, 404),   404,          404,          404,          404,          404)],
-    "documents:verify":             [Row(None,       200,      200,          200,          200,          200,          200,          200,          200)],
+    "home":                          [Row(None,      200,  R,    R,    R,    R,    R,    R,    R)],
+    "healthz":                       [Row(None,      200,  200,  200,  200,  200,  200,  200,  200)],
+    "accounts:login":                [Row(None,      200,  R,    R,    R,    R,    R,    R,    R)],
+    "accounts:logout":               [Row(None,      405,  405,  405,  405,  405,  405,  405,  405)],  # POST only
+    "accounts:home":                 [Row(None,      L,    R,    R,    R,    R,    R,    R,    R)],
+    "applications:cabinet":          [Row(None,      L,    200,  403,  403,  403,  403,  403,  403)],
+    "applications:apply_start":      [Row(None,      L,    R,    403,  403,  403,  403,  403,  403)],
+    "applications:apply_step":       [Row("step",    L,    MINE, 403,  403,  403,  403,  403,  403)],
+    "applications:apply_submit":     [Row("draft",   L,    405,  403,  403,  403,  403,  403,  403)],  # POST only
+    "applications:case_status":      [Row("case",    L,    MINE, 403,  403,  403,  403,  403,  403)],
+    "applications:submitted":        [Row("case",    L,    MINE, 403,  403,  403,  403,  403,  403)],
+    "applications:operator_home":    [Row(None,      L,    403,  200,  403,  403,  403,  403,  403)],
+    "applications:operator_new":     [Row(None,      L,    403,  R,    403,  403,  403,  403,  403),  # no IIN: back
+                                      Row(None,      L,    403,  200,  403,  403,  403,  403,  403,
+                                          query=_operator_new_query)],
+    "applications:operator_case":    [Row("case",    L,    403,  MINE, 403,  403,  403,  403,  403)],
+    "applications:operator_refusal": [Row("refusal", L,    403,  MINE, 403,  403,  403,  403,  403)],
+    "applications:inbox":            [Row(None,      L,    403,  403,  200,  200,  200,  200,  200)],
+    "applications:staff_case":       [Row("case",    L,    403,  403,  MINE, MINE, MINE, MINE, MINE)],
+    "applications:attachment":       [Row("scan",    NO,   MINE, MINE, MINE, MINE, MINE, MINE, MINE)],
+    "documents:download":            [Row("receipt", NO,   MINE, MINE, MINE, MINE, MINE, MINE, MINE),
+                                      Row("refusal", NO,   MINE, MINE, NO,   NO,   NO,   NO,   NO)],
+    "documents:verify":              [Row(None,      200,  200,  200,  200,  200,  200,  200,  200)],
 }
 # fmt: on
 
@@ -143,7 +149,7 @@ def _object_for(world, kind, role, variant):
     if kind == "case":
         key = (OWN_CASE if variant == "own" else OTHER_CASE)[role]
         return world.cases[key].number, key
-    if kind == "attachment":
+    if kind == "scan":
         key = (OWN_CASE if variant == "own" else OTHER_CASE)[role]
         return world.attachments[key].pk, f"scan of {key}"
     if kind == "receipt":

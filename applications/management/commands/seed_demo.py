@@ -31,21 +31,12 @@ GROUP_NAMES = {
 }
 FUND_NAMES = {Fund.COMMUNAL: ("коммуналдық", "коммунальный", "communal"), Fund.STATE_INSTITUTION: ("мемлекеттік мекеме", "гос. учреждения", "state institution")}
 
-# target state -> transitions from "accepted"
-PATHS = {
-    CaseState.ACCEPTED: [],
-    CaseState.REGISTERED: ["register"],
-    CaseState.IN_REVIEW: ["register", "assign_executor"],
-    CaseState.AWAITING_DOCUMENTS: ["register", "assign_executor", "request_documents"],
-    CaseState.HEARING: ["register", "assign_executor", "send_preliminary_refusal"],
-    CaseState.AWAITING_SIGNATURE: ["register", "assign_executor", "submit_draft_decision"],
-    CaseState.QUEUED: ["register", "assign_executor", "submit_draft_decision", "sign_registration"],
-    CaseState.REFUSED: ["register", "assign_executor", "send_preliminary_refusal", "submit_draft_decision", "sign_refusal"],
-    CaseState.RETURNED: ["register", "assign_executor", "return_incomplete"],
-    CaseState.WITHDRAWN: ["register", "withdraw"],
-    CaseState.REMOVED: ["register", "assign_executor", "submit_draft_decision", "sign_registration", "remove_from_register"],
-    CaseState.HOUSED: ["register", "assign_executor", "submit_draft_decision", "sign_registration", "mark_housed"],
-}
+# the demo states, reached through the real services (see _advance)
+DEMO_STATES = [
+    CaseState.ACCEPTED, CaseState.REGISTERED, CaseState.IN_REVIEW, CaseState.AWAITING_DOCUMENTS,
+    CaseState.HEARING, CaseState.AWAITING_SIGNATURE, CaseState.QUEUED, CaseState.REFUSED,
+    CaseState.RETURNED, CaseState.WITHDRAWN, CaseState.REMOVED, CaseState.HOUSED,
+]
 
 
 class Command(BaseCommand):
@@ -107,6 +98,13 @@ class Command(BaseCommand):
             ("admin", Role.ADMINISTRATOR, {"provider": almaty, "first_name": "Мақсат", "last_name": "Төлеуов", "is_staff": True, "is_superuser": True}),
             ("auditor", Role.AUDITOR, {"provider": almaty, "first_name": "Іңкәр", "last_name": "Сәтбаева"}),
         ]
+        aktobe = providers["aktobe"][0]
+        specs += [
+            ("aktobe-clerk", Role.CLERK, {"provider": aktobe, "first_name": "Айжан", "last_name": "Бекова"}),
+            ("aktobe-head", Role.HEAD, {"provider": aktobe, "first_name": "Серік", "last_name": "Жұмаев"}),
+            ("aktobe-executor", Role.EXECUTOR, {"provider": aktobe, "first_name": "Ләззат", "last_name": "Омарова"}),
+            ("aktobe-admin", Role.ADMINISTRATOR, {"provider": aktobe, "first_name": "Ерлан", "last_name": "Сапаров"}),
+        ]
         users = {}
         for username, role, extra in specs:
             user, created = User.objects.get_or_create(username=username, defaults={"role": role, **extra})
@@ -114,6 +112,7 @@ class Command(BaseCommand):
                 user.set_password(PASSWORD)
                 user.save()
             users[username] = user
+        users["aktobe"] = {role: users[f"aktobe-{role}"] for role in ("clerk", "head", "executor", "admin")}
         return users
 
     def _applications(self, providers, users):
@@ -125,7 +124,7 @@ class Command(BaseCommand):
             return 0
         categories = list(Category.objects.exclude(group=CategoryGroup.EMERGENCY))
         docs = set(DocumentType.objects.values_list("code", flat=True))
-        states = list(PATHS)
+        states = DEMO_STATES
         created = 0
         for index, person in enumerate(people * 3):
             state = states[index % len(states)]
@@ -158,9 +157,57 @@ class Command(BaseCommand):
                     family=[],
                 )
             )
-            for step in PATHS[state]:
-                kwargs = {"executor": users["executor"]} if step == "assign_executor" else {}
-                actor = users["clerk"] if step == "register" else users["head"] if step in ("assign_executor", "sign_registration", "sign_refusal") else users["executor"]
-                case = run_transition(case, step, actor=actor, comment="demo", **kwargs)
+            staff = users if target_provider.code == "almaty" else users["aktobe"]
+            self._advance(case, state, {**users, **staff}, filer)
             created += 1
         return created
+
+    def _advance(self, case, state, users, filer):
+        """Walk a fresh case to `state` with the same services staff use."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from applications.models import DecisionKind
+        from applications.services import review
+        from deadlines.due import add_working_days
+
+        if state == CaseState.ACCEPTED:
+            return
+        review.register_case(case, users["clerk"])
+        if state == CaseState.REGISTERED:
+            return
+        if state == CaseState.WITHDRAWN:
+            review.withdraw(case, filer, "demo: withdrawn on request")
+            return
+        review.assign_executor(case, users["head"], users["executor"])
+        if state == CaseState.IN_REVIEW:
+            return
+        if state == CaseState.AWAITING_DOCUMENTS:
+            review.request_documents(case, users["executor"], list(DocumentType.objects.filter(code="category_certificate")), "demo")
+            return
+        if state == CaseState.RETURNED:
+            review.return_incomplete(case, users["executor"], list(DocumentType.objects.filter(code="address_registration")))
+            return
+        check = review.run_eligibility(case, users["executor"])
+        override = "" if check.eligible else "demo: documents prove the registry record is outdated"
+        if state in (CaseState.HEARING, CaseState.REFUSED):
+            grounds = check.grounds or ["UNRELIABLE_DATA"]
+            review.send_preliminary_refusal(
+                case, users["executor"], grounds=grounds, reasoning="demo", override_reason="" if check.grounds else override or "demo",
+                hearing_at=add_working_days(timezone.now(), 1) - timedelta(hours=3), place="Room 12",
+            )
+            if state == CaseState.HEARING:
+                return
+            review.record_hearing(case, users["executor"], attended=False, position="")
+            review.draft_decision(case, users["executor"], kind=DecisionKind.REFUSAL, grounds=grounds, reasoning="demo",
+                                  override_reason="" if check.grounds else "demo")
+        else:
+            review.draft_decision(case, users["executor"], kind=DecisionKind.REGISTRATION, override_reason=override)
+        if state == CaseState.AWAITING_SIGNATURE:
+            return
+        review.sign_decision(case, users["head"])
+        review.dispatch_decision(case, users["clerk"])
+        if state in (CaseState.REMOVED, CaseState.HOUSED):
+            name = "remove_from_register" if state == CaseState.REMOVED else "mark_housed"
+            run_transition(case, name, actor=users["admin"], comment="demo")
