@@ -58,3 +58,16 @@ def finding_text(finding):
     from applications.grounds_text import finding_text as text
 
     return text(finding)
+
+
+@register.filter
+def document_type_name(code):
+    """Names of document types by code; the table is tiny and read once per request."""
+    from applications.models import DocumentType
+
+    names = getattr(document_type_name, "_cache", None)
+    if names is None or code not in names:
+        names = dict((dt.code, dt) for dt in DocumentType.objects.all())
+        document_type_name._cache = names
+    item = names.get(code)
+    return item.name if item else code

@@ -87,8 +87,8 @@ def _form_kwargs(name, case):
 def staff_case_context(user, case, bound=None):
     available = case_actions(user, case)
     forms = {}
-    for name in available:
-        if name in ACTIONS:
+    for name in ACTIONS:  # in workflow order
+        if name in available:
             forms[name] = (bound or {}).get(name) or ACTIONS[name].form(**_form_kwargs(name, case))
     checks = list(case.eligibility_checks.all())
     latest = checks[0] if checks else None
