@@ -109,7 +109,7 @@ class FamilyMemberForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    document_type = forms.ModelChoiceField(label=_("Document"), queryset=DocumentType.objects.all(), empty_label=None)
+    document_type = forms.ModelChoiceField(label=_("Document"), queryset=DocumentType.objects.for_intake(), empty_label=None)
     file = forms.FileField(label=_("Scan (PDF, JPEG or PNG, up to 10 MB)"))
 
     def __init__(self, *args, document_types=None, **kwargs):
@@ -140,7 +140,7 @@ class OperatorApplicationForm(HousingForm, ContactsForm, ConsentsForm):
 
     documents_received = forms.ModelMultipleChoiceField(
         label=_("Documents received"),
-        queryset=DocumentType.objects.all(),
+        queryset=DocumentType.objects.for_intake(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

@@ -33,7 +33,7 @@ class AssignForm(forms.Form):
 
 class DocumentListForm(forms.Form):
     document_types = forms.ModelMultipleChoiceField(
-        label=_("Documents"), queryset=DocumentType.objects.exclude(code="hearing_objection"), widget=forms.CheckboxSelectMultiple
+        label=_("Documents"), queryset=DocumentType.objects.for_intake(), widget=forms.CheckboxSelectMultiple
     )
     comment = forms.CharField(label=_("Comment for the applicant"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 

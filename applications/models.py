@@ -75,8 +75,19 @@ class Person(models.Model):
             raise ValidationError(errors)
 
 
+class DocumentTypeQuerySet(models.QuerySet):
+    def for_intake(self):
+        """What an applicant hands in with the application (not later hearing material)."""
+        return self.exclude(code__in=NOT_AT_INTAKE)
+
+
+NOT_AT_INTAKE = ("hearing_objection",)
+
+
 class DocumentType(TranslatedNameMixin):
     """A kind of supporting document (DOMAIN.md §4)."""
+
+    objects = DocumentTypeQuerySet.as_manager()
 
     code = models.SlugField(max_length=48, unique=True)
     required_for_all = models.BooleanField(default=False)

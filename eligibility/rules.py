@@ -36,7 +36,10 @@ from eligibility.profiles import PROFILES, EligibilityProfile
 # English templates keyed by `Finding.message_key` (one ground can arise from different facts,
 # each explained differently); placeholders are keys of the finding's facts.
 MESSAGES = {
-    "already_registered": "The {person} (IIN {iin}) is already registered in the housing queue (settlement: {settlement}).",
+    "already_registered": (
+        "The {person} (IIN {iin}) is already registered in the housing queue (settlement: "
+        "{settlement})."
+    ),
     "owned_now_kz": (
         "The {person} (IIN {iin}) owns a dwelling in {settlement} on {as_of} (held {period}); "
         "applicants for the {fund} fund must own no dwelling in Kazakhstan."
@@ -53,10 +56,22 @@ MESSAGES = {
         "The dwelling in emergency condition owned by the {person} (IIN {iin}) lies in {settlement}, "
         "not in {this_settlement}; only the only dwelling in emergency condition in this settlement is disregarded."
     ),
-    "state_housing_held": "The {person} (IIN {iin}) holds a dwelling from the state housing fund in {settlement} on {as_of} (held {period}).",
-    "state_housing_privatised": "The {person} (IIN {iin}) received a dwelling from the state housing fund in {settlement} and privatised it.",
-    "property_privatised": "The {person} (IIN {iin}) acquired a dwelling in {settlement} by privatisation (held {period}).",
-    "state_mortgage": "The {person} (IIN {iin}) bought a dwelling in {settlement} with a state-programme mortgage (held {period}).",
+    "state_housing_held": (
+        "The {person} (IIN {iin}) holds a dwelling from the state housing fund in {settlement} on {as_of} "
+        "(held {period})."
+    ),
+    "state_housing_privatised": (
+        "The {person} (IIN {iin}) received a dwelling from the state housing fund in {settlement} and "
+        "privatised it."
+    ),
+    "property_privatised": (
+        "The {person} (IIN {iin}) acquired a dwelling in {settlement} by privatisation (held "
+        "{period})."
+    ),
+    "state_mortgage": (
+        "The {person} (IIN {iin}) bought a dwelling in {settlement} with a state-programme mortgage (held "
+        "{period})."
+    ),
     "unreliable_data": "The documents or data submitted were found unreliable.",
     "worsening_disposal": (
         "The {person} (IIN {iin}) disposed of a habitable dwelling in {settlement} by {disposed} on {date}, "
@@ -71,7 +86,10 @@ MESSAGES = {
         "only a spouse, minor or disabled children and disabled parents may be moved in."
     ),
     "no_category": "No category entitled to housing was declared; the {profile} rules require one.",
-    "status_not_entitled": "Applicant status '{status}' is not entitled: only citizens of Kazakhstan and kandas may be registered.",
+    "status_not_entitled": (
+        "Applicant status '{status}' is not entitled: only citizens of Kazakhstan and kandas may be "
+        "registered."
+    ),
     "residence_missing": (
         "No residence registration in {settlement} ({kind}) is recorded; "
         "{years} years of registration there are required."
@@ -331,7 +349,9 @@ def privatised_state_housing(case: Case, profile: EligibilityProfile) -> list[Fi
 def state_mortgage(case: Case, profile: EligibilityProfile) -> list[Finding]:
     """A dwelling bought with a state-programme mortgage at any time before as_of."""
     return [
-        _finding(profile.state_support_grounds["state_mortgage"], "state_mortgage", **_dwelling_facts(case, person, dwelling))
+        _finding(
+            profile.state_support_grounds["state_mortgage"], "state_mortgage", **_dwelling_facts(case, person, dwelling)
+        )
         for person, dwelling in _household_dwellings(case)
         if dwelling.acquired == "state_mortgage" and dwelling.begun_by(case.as_of)
     ]

@@ -130,7 +130,7 @@ def intake_request(dept: Department, submitted_by, *, person=None, channel=Chann
         channel=channel,
         submitted_by=submitted_by,
         service_centre=dept.centre if channel == Channel.SERVICE_CENTRE else None,
-        documents_received=set(DocumentType.objects.values_list("code", flat=True)),
+        documents_received=set(DocumentType.objects.for_intake().values_list("code", flat=True)),
     )
     values.update(overrides)
     return IntakeRequest(**values)

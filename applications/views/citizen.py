@@ -201,7 +201,7 @@ def _category_of(draft):
 
 def _step_documents(request, draft):
     required = required_document_types(_category_of(draft))
-    form = UploadForm(document_types=DocumentType.objects.all())
+    form = UploadForm(document_types=DocumentType.objects.for_intake())
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "remove":
@@ -210,7 +210,7 @@ def _step_documents(request, draft):
                 drafts.remove_scan(draft, int(attachment_id))
             return redirect(_step_url("documents"))
         if action == "upload":
-            form = UploadForm(request.POST, request.FILES, document_types=DocumentType.objects.all())
+            form = UploadForm(request.POST, request.FILES, document_types=DocumentType.objects.for_intake())
             if form.is_valid():
                 try:
                     checked = check_upload(form.cleaned_data["file"])

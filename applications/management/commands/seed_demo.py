@@ -123,7 +123,7 @@ class Command(BaseCommand):
         if Application.objects.filter(provider=provider).exists():
             return 0
         categories = list(Category.objects.exclude(group=CategoryGroup.EMERGENCY))
-        docs = set(DocumentType.objects.values_list("code", flat=True))
+        docs = set(DocumentType.objects.for_intake().values_list("code", flat=True))
         states = DEMO_STATES
         created = 0
         for index, person in enumerate(people * 3):

@@ -33,7 +33,9 @@ class Command(BaseCommand):
     help = "Decide eligibility for one case or a JSON list of cases (CONTRACT.md case format); FILE '-' reads stdin."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", metavar="FILE", help="JSON file with one case object or a list of cases; '-' for stdin")
+        parser.add_argument(
+            "file", metavar="FILE", help="JSON file with one case object or a list of cases; '-' for stdin"
+        )
         parser.add_argument(
             "--facts", action="store_true", help="also print each finding with its code, message key and facts"
         )
