@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= housing_queue.settings.local
 
-.PHONY: run setup venv system-deps migrate seed messages messages-update test test-fast bench lint clean worker beat
+.PHONY: run setup venv system-deps migrate seed messages messages-update docs test test-fast bench lint clean worker beat
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +18,13 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 venv: $(VENV)/.installed
 
 # Fonts with the Kazakh letters for PDFs, poppler for PDF checks, gettext for catalogues,
-# Chromium for browser tests. Installed from Debian's packages when missing and we are root.
+# Chromium for browser tests, Graphviz for the workflow diagram (make docs). Installed from Debian's packages when missing and we are root.
 system-deps:
 	@missing=""; \
 	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	command -v dot >/dev/null || missing="$$missing graphviz"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	ldconfig -p 2>/dev/null | grep -q libpango-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	if [ -n "$$missing" ]; then \
@@ -42,6 +43,12 @@ messages-update: venv
 	@echo "Translate every new (empty) entry and clear every '#, fuzzy' flag in locale/kk/LC_MESSAGES/django.po"
 	@echo "and locale/ru/LC_MESSAGES/django.po (locale/en may stay empty), then run 'make messages'."
 	@echo "tests/test_translations.py fails until both catalogues are complete."
+
+# The case workflow diagram from the FSM transitions of applications.Application. A fixed hash seed keeps
+# the dot file's order stable; tests/applications/test_workflow_diagram.py fails when it is stale.
+docs: system-deps venv
+	PYTHONHASHSEED=0 $(PY) manage.py graph_transitions applications.Application > docs/workflow.dot
+	dot -Tsvg docs/workflow.dot -o docs/workflow.svg
 
 migrate: venv
 	@mkdir -p var

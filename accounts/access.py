@@ -111,6 +111,7 @@ CASE_ACTIONS = {
     "hand_out": {Role.OPERATOR},
     "withdraw": {Role.APPLICANT, Role.OPERATOR},  # online, or on written request at the ЦОН
     "file_complaint": {Role.APPLICANT},
+    "upload_requested_document": {Role.APPLICANT},
     "answer_complaint": {Role.HEAD},
     "remove_from_register": {Role.ADMINISTRATOR},
     "mark_housed": {Role.ADMINISTRATOR},

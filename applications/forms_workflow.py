@@ -92,3 +92,14 @@ class ComplaintAnswerForm(forms.Form):
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
     upheld = forms.BooleanField(label=_("The complaint is upheld"), required=False)
     settled = forms.BooleanField(label=_("The department has put it right itself (settled)"), required=False)
+
+
+class ComplaintAssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=User.objects.none(), empty_label=None)
+
+    def __init__(self, *args, provider=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = User.objects.filter(
+            provider=provider, is_active=True, role__in=[Role.HEAD, Role.EXECUTOR, Role.ADMINISTRATOR]
+        ).order_by("last_name")
+        self.fields["assignee"].label_from_instance = lambda user: f"{user.display_name} ({user.get_role_display()})"

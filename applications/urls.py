@@ -21,5 +21,6 @@ urlpatterns = [
     path("staff/complaints/<str:number>/", workflow.complaint_answer, name="complaint"),
     path("cabinet/applications/<str:number>/withdraw/", workflow.withdraw, name="withdraw"),
     path("cabinet/applications/<str:number>/complaint/", workflow.complain, name="complain"),
+    path("cabinet/applications/<str:number>/documents/", workflow.upload_requested, name="upload_requested"),
     path("attachments/<int:pk>/", files.attachment, name="attachment"),
 ]

@@ -37,8 +37,8 @@ from eligibility.profiles import PROFILES, EligibilityProfile
 # each explained differently); placeholders are keys of the finding's facts.
 MESSAGES = {
     "already_registered": (
-        "The {person} (IIN {iin}) is already registered in the housing queue (settlement: "
-        "{settlement})."
+        "The {person} (IIN {iin}) is already registered in the housing queue "
+        "(settlement: {settlement})."
     ),
     "owned_now_kz": (
         "The {person} (IIN {iin}) owns a dwelling in {settlement} on {as_of} (held {period}); "
@@ -53,8 +53,8 @@ MESSAGES = {
         "within the {years} years before {as_of} (since {window_start})."
     ),
     "emergency_other_settlement": (
-        "The dwelling in emergency condition owned by the {person} (IIN {iin}) lies in {settlement}, "
-        "not in {this_settlement}; only the only dwelling in emergency condition in this settlement is disregarded."
+        "The {person} (IIN {iin}) owns a dwelling in emergency condition in {settlement}, not in {this_settlement}; "
+        "only an only dwelling in emergency condition in this settlement is disregarded."
     ),
     "state_housing_held": (
         "The {person} (IIN {iin}) holds a dwelling from the state housing fund in {settlement} on {as_of} "
@@ -111,6 +111,9 @@ ORPHAN = "ORPHAN"
 
 @dataclass(frozen=True)
 class Finding:
+    """One reason to refuse: the ground, the facts that triggered it (JSON-ready, dates as ISO
+    strings), and the English sentence `MESSAGES[message_key]` rendered with those facts."""
+
     code: Ground
     facts: dict[str, Any]
     explanation: str
@@ -119,6 +122,9 @@ class Finding:
 
 @dataclass(frozen=True)
 class Decision:
+    """Eligible exactly when there is no finding; `grounds` are the findings' codes, each once,
+    in DOMAIN.md §6 order; `queue_list` is the group code for an eligible case, else None."""
+
     eligible: bool
     grounds: tuple[Ground, ...]
     findings: tuple[Finding, ...]

@@ -384,3 +384,20 @@ def withdraw(application, actor, reason: str = "") -> Application:
 
 def time_left(case):
     return working_time_left(timezone.now(), case.result_due_at, get_profile(case.regulation_profile)) if case.result_due_at else None
+
+
+def upload_requested_document(application, applicant, document_type, upload):
+    """The applicant answers a document request from the cabinet; the executor then marks it received."""
+    from .drafts import store_scan
+
+    with transaction.atomic():
+        case = lock_case(application)
+        require_action(applicant, "upload_requested_document", case)
+        request = case.document_requests.filter(fulfilled_at__isnull=True).first()
+        if case.state != CaseState.AWAITING_DOCUMENTS or request is None:
+            raise ServiceError(_("The department is not waiting for documents on this case."))
+        if not request.document_types.filter(pk=document_type.pk).exists():
+            raise ServiceError(_("This document was not requested."))
+        attachment = store_scan(upload, applicant, application=case, document_type=document_type)
+        log_case_event(case, actor=applicant, action="document_uploaded", comment=document_type.name)
+        return attachment

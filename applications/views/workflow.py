@@ -185,6 +185,29 @@ def complain(request, number):
     return render(request, "applications/citizen/complain.html", {"case": case, "form": form})
 
 
+@require_POST
+def upload_requested(request, number):
+    from ..forms import UploadForm
+
+    case = _own_case(request, number)
+    open_request = case.document_requests.filter(fulfilled_at__isnull=True).first()
+    types = open_request.document_types.all() if open_request else case.document_requests.none()
+    form = UploadForm(request.POST, request.FILES, document_types=types)
+    if form.is_valid():
+        try:
+            checked = check_upload(form.cleaned_data["file"])
+            review.upload_requested_document(case, request.user, form.cleaned_data["document_type"], checked)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        except ServiceError as exc:
+            messages.error(request, exc.user_message)
+        else:
+            messages.success(request, _("Document uploaded. The department will continue the review."))
+    else:
+        messages.error(request, _("Please choose the document and the file."))
+    return redirect("applications:case_status", number=case.number)
+
+
 def _local(moment):
     from django.utils import formats, timezone
 
@@ -217,8 +240,20 @@ def complaint_answer(request, number):
     complaint = complaints_for(request.user).filter(number=number).first()
     if complaint is None:
         raise Http404
-    form = wf.ComplaintAnswerForm(request.POST or None)
-    if request.method == "POST":
+    form = wf.ComplaintAnswerForm(request.POST if request.POST.get("action") != "assign" else None)
+    assign_form = wf.ComplaintAssignForm(request.POST if request.POST.get("action") == "assign" else None, provider=complaint.application.provider)
+    if request.method == "POST" and request.POST.get("action") == "assign":
+        if assign_form.is_valid():
+            try:
+                complaints.assign_complaint(complaint, request.user, assign_form.cleaned_data["assignee"])
+            except NotPermitted:
+                raise PermissionDenied from None
+            except ServiceError as exc:
+                messages.error(request, exc.user_message)
+            else:
+                messages.success(request, _("The complaint is assigned."))
+                return redirect("applications:complaint", number=complaint.number)
+    elif request.method == "POST":
         if form.is_valid():
             try:
                 complaints.answer_complaint(complaint, request.user, answer=form.cleaned_data["answer"],
@@ -236,7 +271,8 @@ def complaint_answer(request, number):
     from accounts.access import may_act
 
     return render(request, "applications/staff/complaint.html", {
-        "complaint": complaint, "form": form, "may_answer": may_act(request.user, "answer_complaint", complaint.application),
+        "complaint": complaint, "form": form, "assign_form": assign_form,
+        "may_answer": may_act(request.user, "answer_complaint", complaint.application),
     })
 
 

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "csp",
+    "django_fsm",  # manage.py graph_transitions (make docs)
     "core",
     "accounts",
     "audit",

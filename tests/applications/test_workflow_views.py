@@ -135,3 +135,26 @@ def test_operator_hands_out_dispatched_result(department, users, login):
     assert act(operator, case, "hand_out").status_code == 302
     assert Decision.objects.get(application=case).handed_out_by == users["operator"]
     assert act(login(users["other_operator"]), case, "hand_out").status_code == 404
+
+
+def test_citizen_uploads_a_requested_document(department, users, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applications.models import DocumentType
+
+    case = citizen_case(department, users)
+    review.register_case(case, users["clerk"])
+    review.assign_executor(case, users["head"], users["executor"])
+    wanted = DocumentType.objects.get(code="category_certificate")
+    review.request_documents(case, users["executor"], [wanted])
+    client = login(users["citizen"])
+    url = reverse("applications:upload_requested", args=[case.number])
+    not_requested = DocumentType.objects.get(code="medical_certificate")
+    client.post(url, {"document_type": not_requested.pk, "file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")})
+    assert not case.attachments.exists()
+    client.post(url, {"document_type": wanted.pk, "file": SimpleUploadedFile("a.exe", b"MZ\x90\x00")})
+    assert not case.attachments.exists()
+    response = client.post(url, {"document_type": wanted.pk, "file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")})
+    assert response.status_code == 302
+    assert case.attachments.get().document_type == wanted
+    assert case.events.filter(action="document_uploaded").exists()

@@ -52,7 +52,8 @@ def test_list_from_stdin_prints_a_list_in_order(monkeypatch):
 
 
 def test_single_case_from_stdin(monkeypatch):
-    assert check("-", stdin=json.dumps(REFUSED), monkeypatch=monkeypatch)["grounds"] == ["NOT_ELIGIBLE_CATEGORY", "NO_CONSENT"]
+    result = check("-", stdin=json.dumps(REFUSED), monkeypatch=monkeypatch)
+    assert result["grounds"] == ["NOT_ELIGIBLE_CATEGORY", "NO_CONSENT"]
 
 
 def test_empty_list(monkeypatch):
@@ -101,9 +102,8 @@ def test_unreadable_files(tmp_path):
 
 def manage(*args, stdin=""):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "housing_queue.settings.test"}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120
-    )
+    command = [sys.executable, "manage.py", *args]
+    return subprocess.run(command, input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
 
 
 def test_process_success_and_failure_exit_codes():

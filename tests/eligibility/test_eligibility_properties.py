@@ -107,28 +107,31 @@ def cases(draw):
             "legal_representative": optional(st.booleans()),
         },
     )
-    member = st.builds(
-        lambda iin, relation, birth, disabled: {"iin": iin, "relation": relation, "birth_date": birth, "disabled": disabled},
-        st.sampled_from(IINS[1:]),
-        relations,
-        st.one_of(st.none(), iso),
-        st.one_of(st.none(), st.booleans()),
+    member = st.fixed_dictionaries(
+        {
+            "iin": st.sampled_from(IINS[1:]),
+            "relation": relations,
+            "birth_date": st.one_of(st.none(), iso),
+            "disabled": st.one_of(st.none(), st.booleans()),
+        }
     )
-    registration = st.builds(
-        lambda iin, active: {"iin": iin, "active": active}, st.sampled_from(IINS), st.one_of(st.none(), st.booleans())
+    registration = st.fixed_dictionaries({"iin": st.sampled_from(IINS), "active": st.one_of(st.none(), st.booleans())})
+    move_in = st.fixed_dictionaries({"relation": relations, "date": iso})
+    settlement = st.fixed_dictionaries(
+        {"code": st.sampled_from(SETTLEMENT_CODES), "kind": st.sampled_from(SETTLEMENT_KINDS)}
     )
-    move_in = st.builds(lambda relation, day: {"relation": relation, "date": day}, relations, iso)
+    categories = st.lists(st.sampled_from(CATEGORY_CODES), min_size=1, max_size=3)
     return json_object(
         draw,
         {
             "as_of": st.just(as_of.isoformat()),
             "profile": st.sampled_from(list(PROFILES)),
             "applicant": st.just(applicant),
-            "settlement": optional(st.fixed_dictionaries({"code": st.sampled_from(SETTLEMENT_CODES), "kind": st.sampled_from(SETTLEMENT_KINDS)})),
+            "settlement": optional(settlement),
             "fund": optional(st.sampled_from(FUNDS)),
             "family": optional(st.lists(member, max_size=3)),
             "categories": st.sampled_from([True, True, True, False]).flatmap(
-                lambda declared: st.lists(st.sampled_from(CATEGORY_CODES), min_size=1, max_size=3) if declared else optional(st.just([]))
+                lambda declared: categories if declared else optional(st.just([]))
             ),
             "properties": st.just(many(dwelling, [0, 0, 0, 1, 1, 2, 4])),
             "state_housing": st.just(many(state_housing, [0, 0, 0, 1, 2])),
@@ -180,7 +183,8 @@ def worsen(data, how):
     elif how == "state_housing":
         data["state_housing"] = [*(data.get("state_housing") or []), {"holder_iin": APPLICANT, "from": data["as_of"]}]
     elif how == "registered":
-        data["existing_registrations"] = [*(data.get("existing_registrations") or []), {"iin": APPLICANT, "active": True}]
+        registration = {"iin": APPLICANT, "active": True}
+        data["existing_registrations"] = [*(data.get("existing_registrations") or []), registration]
     elif how == "moved_in":
         data["moved_in"] = [*(data.get("moved_in") or []), {"relation": "friend", "date": data["as_of"]}]
     elif how == "no_consent":
@@ -241,7 +245,7 @@ def test_dropping_records_never_adds_a_ground(data, choice):
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12) | days.map(date.isoformat),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12) | days.map(str),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
     max_leaves=12,
 )

@@ -10,6 +10,8 @@ from eligibility.grounds import Ground as G
 from tests.eligibility.cases import APPLICANT, CHILD, SPOUSE, STRANGER, build_case, decide, dwelling
 
 N, R = "national-2025", "regional-30d"
+OWNED_5Y, WORSENING = G.OWNED_HOUSING_5Y, G.DELIBERATE_WORSENING
+EMERGENCY_ELSEWHERE, PRIVATISED = G.EMERGENCY_OTHER_SETTLEMENT, G.PRIVATISED_STATE_HOUSING
 
 
 def row(profile, changes, expected, id):
@@ -29,7 +31,18 @@ def props(*dwellings, **changes):
 
 
 def housing(holder=APPLICANT, start="2012-01-01", end=None, privatised=False):
-    return {"state_housing": [{"holder_iin": holder, "settlement": "almaty", "from": start, "to": end, "privatised": privatised}]}
+    record = {"holder_iin": holder, "settlement": "almaty", "from": start, "to": end, "privatised": privatised}
+    return {"state_housing": [record]}
+
+
+def applicant(**fields):
+    return {"applicant": fields}
+
+
+def unregistered(birth_date="1990-02-15", categories=("LARGE_FAMILY",), **fields):
+    """No residence registration here; for the residence rule and its orphan exemption."""
+    fields = {"registered_here_since": None, "birth_date": birth_date, **fields}
+    return {"applicant": fields, "categories": list(categories)}
 
 
 def moved(relation, date="2024-01-10"):
@@ -63,15 +76,15 @@ ROWS = [
     row(N, props(sold("sale_to_akimat")), [G.OWNED_HOUSING_5Y], "sold to akimat within 5 years"),
     # only dwelling in emergency condition (national)
     row(N, props(dwelling(emergency=True), categories=["EMERGENCY_DWELLING"]), [], "only emergency dwelling here"),
-    row(N, props(dwelling(settlement="shymkent", emergency=True)), [G.EMERGENCY_OTHER_SETTLEMENT], "only emergency dwelling elsewhere"),
-    row(N, props(dwelling(emergency=True), dwelling(owner=SPOUSE)), [G.OWNED_HOUSING_5Y], "emergency here is not the only one"),
+    row(N, props(dwelling(settlement="shymkent", emergency=True)), [EMERGENCY_ELSEWHERE], "only emergency elsewhere"),
+    row(N, props(dwelling(emergency=True), dwelling(owner=SPOUSE)), [G.OWNED_HOUSING_5Y], "emergency, not the only"),
     row(
         N,
         props(dwelling(settlement="shymkent", emergency=True), dwelling(owner=SPOUSE)),
         [G.OWNED_HOUSING_5Y, G.EMERGENCY_OTHER_SETTLEMENT],
         "emergency elsewhere and another dwelling",
     ),
-    row(N, props(dwelling(emergency=True), settlement=None), [G.EMERGENCY_OTHER_SETTLEMENT], "emergency, no settlement in case"),
+    row(N, props(dwelling(emergency=True), settlement=None), [EMERGENCY_ELSEWHERE], "emergency, case unplaced"),
     # OWNED_HOUSING_KZ / OWNED_HOUSING_SETTLEMENT (regional): held on as_of
     row(R, props(dwelling(settlement="shymkent")), [G.OWNED_HOUSING_KZ], "communal: owned elsewhere"),
     row(R, props(dwelling(), fund="state_enterprise"), [G.OWNED_HOUSING_KZ], "state enterprise: owned"),
@@ -86,7 +99,7 @@ ROWS = [
     row(R, props(dwelling(end="2024-01-01")), [], "owned within 5 years but not now"),
     row(R, props(dwelling(), fund="state_institution"), [G.OWNED_HOUSING_SETTLEMENT], "state institution: owned here"),
     row(R, props(dwelling(settlement="shymkent"), fund="state_institution"), [], "state institution: owned elsewhere"),
-    row(R, props(dwelling(), fund="state_institution", settlement=None), [], "state institution: no settlement in case"),
+    row(R, props(dwelling(), fund="state_institution", settlement=None), [], "state institution: case unplaced"),
     row(N, props(dwelling(), fund="state_institution"), [G.OWNED_HOUSING_5Y], "national ignores the fund"),
     # state housing: HAS_STATE_HOUSING / PRIVATISED_STATE_HOUSING / STATE_MORTGAGE
     *both(housing(), [G.HAS_STATE_HOUSING], "state housing held"),
@@ -97,12 +110,12 @@ ROWS = [
     *both(housing(start="2026-11-23"), [], "state housing from after as_of"),
     row(N, housing(privatised=True), [G.PRIVATISED_STATE_HOUSING], "state housing privatised"),
     row(R, housing(privatised=True), [G.HAS_STATE_HOUSING], "state housing privatised"),
-    row(N, props(dwelling(acquired="privatisation", end="2010-06-01")), [G.PRIVATISED_STATE_HOUSING], "privatised long ago"),
-    row(R, props(dwelling(acquired="privatisation", end="2010-06-01")), [G.HAS_STATE_HOUSING], "privatised long ago"),
-    row(R, props(dwelling(acquired="privatisation")), [G.OWNED_HOUSING_KZ, G.HAS_STATE_HOUSING], "privatised, still owned"),
-    row(N, props(dwelling(acquired="state_mortgage", end="2012-01-01")), [G.STATE_MORTGAGE], "state mortgage long ago"),
-    row(N, props(dwelling(owner=SPOUSE, acquired="state_mortgage")), [G.OWNED_HOUSING_5Y, G.STATE_MORTGAGE], "state mortgage, owned"),
-    row(R, props(dwelling(acquired="state_mortgage", end="2012-01-01")), [G.HAS_STATE_HOUSING], "state mortgage long ago"),
+    row(N, props(dwelling(acquired="privatisation", end="2010-06-01")), [PRIVATISED], "privatised 2009"),
+    row(R, props(dwelling(acquired="privatisation", end="2010-06-01")), [G.HAS_STATE_HOUSING], "privatised 2009"),
+    row(R, props(dwelling(acquired="privatisation")), [G.OWNED_HOUSING_KZ, G.HAS_STATE_HOUSING], "privatised, owned"),
+    row(N, props(dwelling(acquired="state_mortgage", end="2012-01-01")), [G.STATE_MORTGAGE], "state mortgage 2010"),
+    row(N, props(dwelling(owner=SPOUSE, acquired="state_mortgage")), [OWNED_5Y, G.STATE_MORTGAGE], "mortgage, owned"),
+    row(R, props(dwelling(acquired="state_mortgage", end="2012-01-01")), [G.HAS_STATE_HOUSING], "state mortgage 2010"),
     row(N, props(dwelling(acquired="state_mortgage", start="2027-01-01")), [], "state mortgage after as_of"),
     # UNRELIABLE_DATA
     *both({"data_reliable": False}, [G.UNRELIABLE_DATA], "data unreliable"),
@@ -120,7 +133,7 @@ ROWS = [
     row(R, props(sold("destroyed_by_fault", habitable=False)), [G.DELIBERATE_WORSENING], "destroyed by own fault"),
     row(R, props(sold("demolished")), [], "demolished"),
     row(R, props(sold("other")), [], "other disposal"),
-    *both(props(sold("sale", end="2021-11-22", start="2000-01-01")), [G.DELIBERATE_WORSENING], "sold exactly 5 years before"),
+    *both(props(sold("sale", end="2021-11-22", start="2000-01-01")), [WORSENING], "sold exactly 5y before"),
     *both(props(sold("sale", end="2021-11-21", start="2000-01-01")), [], "sold 5 years and a day before"),
     row(R, props(sold("sale", end="2026-11-22")), [G.DELIBERATE_WORSENING], "sold on as_of"),
     row(R, props(sold("sale", end="2026-11-23")), [G.OWNED_HOUSING_KZ], "sale after as_of"),
@@ -128,7 +141,11 @@ ROWS = [
     *both(moved("brother", date="2021-11-22"), [G.DELIBERATE_WORSENING], "moved in exactly 5 years before"),
     *both(moved("brother", date="2021-11-21"), [], "moved in 5 years and a day before"),
     *both(moved("brother", date="2026-11-23"), [], "moves in after as_of"),
-    *[item for relation in ("spouse", "minor_child", "disabled_child", "disabled_parent") for item in both(moved(relation), [], f"{relation} moved in")],
+    *[
+        item
+        for relation in ("spouse", "minor_child", "disabled_child", "disabled_parent")
+        for item in both(moved(relation), [], f"{relation} moved in")
+    ],
     # NOT_ELIGIBLE_CATEGORY: required only under regional; status must be citizen or kandas
     row(R, {"categories": []}, [G.NOT_ELIGIBLE_CATEGORY], "no category"),
     row(R, {"categories": None}, [G.NOT_ELIGIBLE_CATEGORY], "categories absent"),
@@ -139,22 +156,22 @@ ROWS = [
     row(N, {"applicant": {"registered_here_since": "2023-11-22"}}, [], "registered exactly 3 years"),
     row(N, {"applicant": {"registered_here_since": "2023-11-23"}}, [G.RESIDENCE_LESS_3Y], "3 years less a day"),
     row(N, {"applicant": {"registered_here_since": None}}, [G.RESIDENCE_LESS_3Y], "no registration"),
-    row(N, {"applicant": {"registered_here_since": None}, "settlement": {"code": "astana", "kind": "capital"}}, [G.RESIDENCE_LESS_3Y], "capital"),
-    row(N, {"applicant": {"registered_here_since": None}, "settlement": {"code": "oral", "kind": "regional_city"}}, [], "regional city"),
-    row(N, {"applicant": {"registered_here_since": None}, "settlement": None}, [], "no settlement in case"),
-    row(R, {"applicant": {"registered_here_since": None}}, [], "not required"),
-    row(N, {"applicant": {"registered_here_since": None, "birth_date": "1997-11-23"}, "categories": ["ORPHAN"]}, [], "orphan aged 28 (29 tomorrow)"),
-    row(N, {"applicant": {"registered_here_since": None, "birth_date": "1997-11-22"}, "categories": ["ORPHAN"]}, [G.RESIDENCE_LESS_3Y], "orphan on 29th birthday"),
-    row(N, {"applicant": {"registered_here_since": None, "birth_date": "2000-01-01", "lost_parents_before_18": True}}, [], "lost parents, under 29"),
-    row(N, {"applicant": {"registered_here_since": None, "birth_date": "1990-01-01", "lost_parents_before_18": True}}, [G.RESIDENCE_LESS_3Y], "lost parents, 36"),
-    row(N, {"applicant": {"registered_here_since": None, "birth_date": "2000-01-01"}}, [G.RESIDENCE_LESS_3Y], "under 29, not an orphan"),
+    row(N, {**unregistered(), "settlement": {"code": "astana", "kind": "capital"}}, [G.RESIDENCE_LESS_3Y], "capital"),
+    row(N, {**unregistered(), "settlement": {"code": "oral", "kind": "regional_city"}}, [], "regional city"),
+    row(N, {**unregistered(), "settlement": None}, [], "no settlement in case"),
+    row(R, unregistered(), [], "not required"),
+    row(N, unregistered("1997-11-23", ["ORPHAN"]), [], "orphan aged 28 (29 tomorrow)"),
+    row(N, unregistered("1997-11-22", ["ORPHAN"]), [G.RESIDENCE_LESS_3Y], "orphan on 29th birthday"),
+    row(N, unregistered("2000-01-01", lost_parents_before_18=True), [], "lost parents, under 29"),
+    row(N, unregistered("1990-01-01", lost_parents_before_18=True), [G.RESIDENCE_LESS_3Y], "lost parents, 36"),
+    row(N, unregistered("2000-01-01"), [G.RESIDENCE_LESS_3Y], "under 29, not an orphan"),
     # NO_CONSENT
     *both({"consent_personal_data": False}, [G.NO_CONSENT], "consent refused"),
     *both({"consent_personal_data": None}, [G.NO_CONSENT], "consent absent"),
     # NOT_ADULT: adult on the 18th birthday
     *both({"applicant": {"birth_date": "2008-11-22"}}, [], "18th birthday"),
     *both({"applicant": {"birth_date": "2008-11-23"}}, [G.NOT_ADULT], "18 tomorrow"),
-    *both({"applicant": {"birth_date": "2008-11-23", "legal_representative": True}}, [], "minor with legal representative"),
+    *both(applicant(birth_date="2008-11-23", legal_representative=True), [], "minor with legal representative"),
     *both({"applicant": {"birth_date": "2008-02-29"}, "as_of": "2026-02-28"}, [], "born 29 Feb, 18 on 28 Feb"),
     *both({"applicant": {"birth_date": "2008-02-29"}, "as_of": "2026-02-27"}, [G.NOT_ADULT], "born 29 Feb, day before"),
 ]
@@ -252,7 +269,9 @@ def test_residence_short_names_the_dates():
 def test_not_adult_reports_the_age():
     (finding,) = decide(build_case(R, applicant={"birth_date": "2010-01-01"})).findings
     assert finding.facts["age"] == 16
-    assert finding.explanation == "The applicant is 16 years old on 2026-11-22 (under 18) and no legal representative applies."
+    assert finding.explanation == (
+        "The applicant is 16 years old on 2026-11-22 (under 18) and no legal representative applies."
+    )
 
 
 def test_a_null_fact_reads_unspecified():
@@ -280,7 +299,9 @@ def test_queue_list_of_an_eligible_case(profile, categories, queue_list):
     decision = decide(build_case(profile, categories=categories))
     assert decision.eligible
     assert decision.queue_list == queue_list
-    assert decision.explanation == (f"Eligible: no refusal ground applies under the {profile} rules; queue list {queue_list}.",)
+    assert decision.explanation == (
+        f"Eligible: no refusal ground applies under the {profile} rules; queue list {queue_list}.",
+    )
 
 
 def test_no_queue_list_when_refused():
