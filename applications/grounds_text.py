@@ -31,7 +31,7 @@ MESSAGE_TEMPLATES = {
     "owned_now_kz": _("The {person} (IIN {iin}) owns a dwelling in {settlement} on {as_of} (held {period}); applicants for the {fund} fund must own no dwelling in Kazakhstan."),
     "owned_now_settlement": _("The {person} (IIN {iin}) owns a dwelling in this settlement ({settlement}) on {as_of} (held {period}); applicants for the {fund} fund must own no dwelling in this settlement."),
     "owned_within_window": _("The {person} (IIN {iin}) owned a dwelling in {settlement} (held {period}) within the {years} years before {as_of} (since {window_start})."),
-    "emergency_other_settlement": _("The dwelling in emergency condition owned by the {person} (IIN {iin}) lies in {settlement}, not in {this_settlement}; only the only dwelling in emergency condition in this settlement is disregarded."),
+    "emergency_other_settlement": _("The {person} (IIN {iin}) owns a dwelling in emergency condition in {settlement}, not in {this_settlement}; only an only dwelling in emergency condition in this settlement is disregarded."),
     "state_housing_held": _("The {person} (IIN {iin}) holds a dwelling from the state housing fund in {settlement} on {as_of} (held {period})."),
     "state_housing_privatised": _("The {person} (IIN {iin}) received a dwelling from the state housing fund in {settlement} and privatised it."),
     "property_privatised": _("The {person} (IIN {iin}) acquired a dwelling in {settlement} by privatisation (held {period})."),
