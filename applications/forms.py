@@ -83,6 +83,16 @@ class HousingForm(forms.Form):
         super().__init__(*args, **kwargs)
         if settlements is not None:
             self.fields["settlement"].queryset = settlements
+        self.fields["settlement"].label_from_instance = lambda s: f"{s.name} — {s.provider.name}"
+
+    def clean(self):
+        from .services.intake import category_required
+
+        cleaned = super().clean()
+        settlement = cleaned.get("settlement")
+        if settlement and not cleaned.get("category") and category_required(settlement.provider.regulation_profile):
+            self.add_error("category", _("This department's rules require a category; choose the one you apply under."))
+        return cleaned
 
 
 class ContactsForm(forms.Form):

@@ -15,7 +15,9 @@ from accounts.access import ability_required
 from accounts.models import Settlement
 
 from ..forms import ConsentsForm, ContactsForm, FamilyMemberForm, HousingForm, SubmitForm, UploadForm
-from ..models import ApplicationDraft, CaseState, Category, DocumentType
+from queues.models import Fund
+
+from ..models import ApplicationDraft, CaseState, Category, DocumentType, FamilyRelation
 from ..selectors import cabinet_cases, case_actions, case_for_page, queue_position
 from ..services import drafts
 from ..services.errors import DuplicateApplication, ServiceError
@@ -163,7 +165,7 @@ def _step_family(request, draft):
     return render(
         request,
         "applications/citizen/step_family.html",
-        _wizard_context(draft, "family", form=form, family=draft.data.get("family", [])),
+        _wizard_context(draft, "family", form=form, family=draft.data.get("family", []), relation_labels=dict(FamilyRelation.choices)),
     )
 
 
@@ -262,7 +264,8 @@ def _step_review(request, draft):
             draft, "review",
             form=form, person=person, registry_error=registry_error, settlement=settlement,
             category=_category_of(draft), attachments=draft.attachments.select_related("document_type"),
-            missing_steps=missing_steps,
+            missing_steps=missing_steps, fund_label=dict(Fund.choices).get(housing.get("fund"), ""),
+            relation_labels=dict(FamilyRelation.choices),
         ),
     )
 

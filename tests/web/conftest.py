@@ -7,6 +7,8 @@ Who may see what (accounts/access.py):
   other_citizen_case   `other_citizen`'s online case with the other provider (Aktobe)
   refusal_own          refusal-to-accept receipt issued at con-1 to the demo citizen (no case)
   refusal_other        refusal-to-accept receipt issued at con-2 to somebody else (no case)
+  complaint_own        the demo citizen's complaint (inaction) on portal_case
+  complaint_other      `other_citizen`'s complaint (inaction) on other_citizen_case
 Every case carries one uploaded scan (an Attachment) and its acceptance receipt.
 """
 
@@ -18,6 +20,7 @@ from tests.web.web_support import World, adults, advance, attach_scan
 @pytest.fixture
 def world(department, users):
     from applications.models import Channel, DocumentType
+    from applications.services.complaints import file_complaint
     from applications.services.intake import refuse_to_accept
     from tests.factories import file_case
 
@@ -53,5 +56,12 @@ def world(department, users):
     w.refusals["refusal_other"] = refuse_to_accept(
         operator=users["other_operator"], applicant=paper_people[2], category=None, documents_received=identity,
         language="kk",
+    )
+
+    w.complaints["complaint_own"] = file_complaint(
+        w.cases["portal_case"], users["citizen"], subject="inaction", text="No answer yet."
+    )
+    w.complaints["complaint_other"] = file_complaint(
+        w.cases["other_citizen_case"], users["other_citizen"], subject="inaction", text="No answer yet."
     )
     return w

@@ -51,6 +51,9 @@ OTHER_CASE = {
 # Refusal-to-accept receipts have no case: the issuing branch and the person (by IIN) may see them.
 OWN_REFUSAL = {role: "refusal_own" for role in ROLES}  # issued at con-1 to the demo citizen
 OTHER_REFUSAL = {role: "refusal_other" for role in ROLES}  # issued at con-2 to somebody else
+# Complaints to the head: the demo citizen's on portal_case, and another citizen's on the other provider's case.
+OWN_COMPLAINT = {role: "complaint_own" for role in ROLES}
+OTHER_COMPLAINT = {role: "complaint_other" for role in ROLES}
 
 LOGIN = "login"  # 302 to the login page
 REDIRECT = 302  # 302 anywhere else (role home, next step, ...)
@@ -61,13 +64,18 @@ class Row:
 
     `cells` follow ROLES: anonymous, applicant, operator, clerk, head, executor, administrator, auditor.
     A cell is one outcome, or a pair (outcome on the own object, outcome on the other object).
+    `extra` fixes further URL parameters; `post` gives the outcomes of an empty POST where they differ from GET
+    (without it, an empty POST must be refused exactly where GET is).
     """
 
-    def __init__(self, kind, *cells, query=""):
+    def __init__(self, kind, *cells, query="", extra=None, post=None):
         assert len(cells) == len(ROLES), f"{kind}: {len(cells)} cells for {len(ROLES)} roles"
+        assert post is None or len(post) == len(ROLES), f"{kind}: {len(post)} POST cells for {len(ROLES)} roles"
         self.kind = kind
         self.cells = dict(zip(ROLES, cells))
         self.query = query
+        self.extra = extra or {}
+        self.post = dict(zip(ROLES, post)) if post else None
 
 
 def _operator_new_query():
@@ -104,6 +112,14 @@ EXPECTED = {
     "applications:operator_refusal": [Row("refusal", L,    403,  MINE, 403,  403,  403,  403,  403)],
     "applications:inbox":            [Row(None,      L,    403,  403,  200,  200,  200,  200,  200)],
     "applications:staff_case":       [Row("case",    L,    403,  403,  MINE, MINE, MINE, MINE, MINE)],
+    "applications:case_action":      [Row("case",    405,  405,  405,  405,  405,  405,  405,  405,  # POST only
+                                          extra={"action": "register"},  # only a clerk registers, and only a new case
+                                          post=(NO, (403, NO), (403, NO), (400, NO), (403, NO), (403, NO), (403, NO),
+                                                (403, NO)))],
+    "applications:withdraw":         [Row("case",    NO,   MINE, NO,   NO,   NO,   NO,   NO,   NO)],
+    "applications:complain":         [Row("case",    NO,   MINE, NO,   NO,   NO,   NO,   NO,   NO)],
+    "applications:complaints":       [Row(None,      NO,   NO,   NO,   200,  200,  200,  200,  200)],
+    "applications:complaint":        [Row("complaint", NO, NO,   NO,   MINE, MINE, MINE, MINE, MINE)],
     "applications:attachment":       [Row("scan",    NO,   MINE, MINE, MINE, MINE, MINE, MINE, MINE)],
     "documents:download":            [Row("receipt", NO,   MINE, MINE, MINE, MINE, MINE, MINE, MINE),
                                       Row("refusal", NO,   MINE, MINE, NO,   NO,   NO,   NO,   NO)],
@@ -158,6 +174,9 @@ def _object_for(world, kind, role, variant):
     if kind == "refusal":
         key = (OWN_REFUSAL if variant == "own" else OTHER_REFUSAL)[role]
         return world.refusals[key].number, key
+    if kind == "complaint":
+        key = (OWN_COMPLAINT if variant == "own" else OTHER_COMPLAINT)[role]
+        return world.complaints[key].number, key
     if kind == "step":
         return ("housing", "the housing step") if variant == "own" else ("no-such-step", "an unknown step")
     if kind == "draft":
@@ -168,9 +187,11 @@ def _object_for(world, kind, role, variant):
     raise AssertionError(f"unknown object kind {kind}")
 
 
-def _kwargs_for(converters, value):
-    assert len(converters) <= 1, f"teach the matrix about URLs with several parameters: {converters}"
-    return {converters[0]: value} if converters else {}
+def _kwargs_for(converters, value, extra):
+    """The object goes into the one parameter that `extra` does not fix."""
+    free = [name for name in converters if name not in extra]
+    assert len(free) <= 1, f"teach the matrix about URLs with several object parameters: {converters}"
+    return {**extra, free[0]: value} if free else dict(extra)
 
 
 def _client_for(world, role):
@@ -191,7 +212,8 @@ def test_permission_matrix(world, name, route, converters):
     assert name in EXPECTED, f"{name} ({route}) has no row in the permission matrix; add one to EXPECTED"
     mismatches, checked = [], 0
     for row in EXPECTED[name]:
-        assert (row.kind is None) == (not converters), f"{name}: row kind {row.kind!r} but URL parameters {converters}"
+        free = [c for c in converters if c not in row.extra]
+        assert (row.kind is None) == (not free), f"{name}: row kind {row.kind!r} but URL parameters {converters}"
         query = row.query() if callable(row.query) else row.query
         for role in ROLES:
             client = _client_for(world, role)
@@ -205,7 +227,7 @@ def test_permission_matrix(world, name, route, converters):
                     value, label = _object_for(world, row.kind, role, variant)
                 else:
                     value, label = None, "-"
-                url = reverse(name, kwargs=_kwargs_for(converters, value))
+                url = reverse(name, kwargs=_kwargs_for(converters, value, row.extra))
                 if query:
                     url += "?" + query
                 response = client.get(url)
@@ -242,16 +264,16 @@ def test_post_is_denied_where_get_is_and_never_a_server_error(world, name, route
         query = row.query() if callable(row.query) else row.query
         for role in ROLES:
             client = _client_for(world, role)
-            expected = row.cells[role]
+            expected = (row.post or row.cells)[role]
             variants = ("own", "other") if row.kind else ("own",)
             if not isinstance(expected, tuple):
                 expected = (expected,) * len(variants)
             for variant, want in zip(variants, expected):
                 value, label = _object_for(world, row.kind, role, variant) if row.kind else (None, "-")
-                url = reverse(name, kwargs=_kwargs_for(converters, value)) + (f"?{query}" if query else "")
+                url = reverse(name, kwargs=_kwargs_for(converters, value, row.extra)) + (f"?{query}" if query else "")
                 response = client.post(url, {})
                 assert response.status_code != 500, f"POST {name} as {role} on {label}: server error"
                 got = _outcome(response)
-                if want in DENIED and got != want:
+                if (row.post or want in DENIED) and got != want:
                     mismatches.append(f"  {role:<13} {variant:<5} {label:<36} POST {url}: expected {want}, got {got}")
     assert not mismatches, f"{name}: POST is not refused like GET\n" + "\n".join(mismatches)

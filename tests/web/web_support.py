@@ -102,3 +102,4 @@ class World:
     attachments: dict = field(default_factory=dict)
     receipts: dict = field(default_factory=dict)
     refusals: dict = field(default_factory=dict)
+    complaints: dict = field(default_factory=dict)
