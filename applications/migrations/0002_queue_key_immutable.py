@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from core.migration_sql import vendor_operation
+
 PG = [
     """
     CREATE OR REPLACE FUNCTION applications_queue_key_immutable() RETURNS trigger AS $$
@@ -24,19 +26,9 @@ SQLITE = [
 ]
 
 
-def forwards(apps, schema_editor):
-    statements = PG if schema_editor.connection.vendor == "postgresql" else SQLITE
-    for sql in statements:
-        schema_editor.execute(sql, params=None)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP TRIGGER IF EXISTS application_queue_key_immutable ON applications_application;")
-    else:
-        schema_editor.execute("DROP TRIGGER IF EXISTS application_queue_key_immutable;")
-
 
 class Migration(migrations.Migration):
     dependencies = [("applications", "0001_initial")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        vendor_operation(postgresql=PG, sqlite=SQLITE, postgresql_reverse=["DROP TRIGGER IF EXISTS application_queue_key_immutable ON applications_application;"], sqlite_reverse=["DROP TRIGGER IF EXISTS application_queue_key_immutable;"])
+    ]

@@ -128,7 +128,10 @@ def _step_housing(request, draft):
             },
         )
         return _next("housing")
-    return render(request, "applications/citizen/step_housing.html", _wizard_context(draft, "housing", form=form))
+    return render(
+        request, "applications/citizen/_simple_step.html",
+        _wizard_context(draft, "housing", form=form, heading=_("Where do you need housing, and under which category?")),
+    )
 
 
 def _step_person(request, draft):
@@ -248,7 +251,7 @@ def _step_consents(request, draft):
     if request.method == "POST" and form.is_valid():
         drafts.save_step(draft, "consents", {k: bool(v) for k, v in form.cleaned_data.items()})
         return _next("consents")
-    return render(request, "applications/citizen/step_consents.html", _wizard_context(draft, "consents", form=form))
+    return render(request, "applications/citizen/_simple_step.html", _wizard_context(draft, "consents", form=form, heading=_("Consents")))
 
 
 def _step_review(request, draft):

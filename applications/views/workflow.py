@@ -232,10 +232,12 @@ def _not_now(request, case):
 
 
 def complaint_answer(request, number):
+    from accounts.access import has_ability
+
     from ..models import Complaint
     from ..selectors import complaints_for
 
-    if not request.user.is_authenticated:
+    if not has_ability(request.user, "view_inbox"):  # the department's page, like complaint_list
         raise Http404
     complaint = complaints_for(request.user).filter(number=number).first()
     if complaint is None:

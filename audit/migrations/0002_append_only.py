@@ -7,6 +7,8 @@ TRUNCATE is an administrative act: the application's database role must not hold
 
 from django.db import migrations
 
+from core.migration_sql import vendor_operation
+
 PG = [
     """
     CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$
@@ -24,19 +26,9 @@ SQLITE = [
 ]
 
 
-def forwards(apps, schema_editor):
-    statements = PG if schema_editor.connection.vendor == "postgresql" else SQLITE
-    for sql in statements:
-        schema_editor.execute(sql, params=None)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent;")
-    else:
-        schema_editor.execute("DROP TRIGGER IF EXISTS audit_event_no_update;")
-
 
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        vendor_operation(postgresql=PG, sqlite=SQLITE, postgresql_reverse=["DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent;"], sqlite_reverse=["DROP TRIGGER IF EXISTS audit_event_no_update;"])
+    ]

@@ -117,6 +117,8 @@ EXPECTED = {
                                           post=(NO, (403, NO), (403, NO), (400, NO), (403, NO), (403, NO), (403, NO),
                                                 (403, NO)))],
     "applications:withdraw":         [Row("case",    NO,   MINE, NO,   NO,   NO,   NO,   NO,   NO)],
+    "applications:upload_requested": [Row("case",    405,  405,  405,  405,  405,  405,  405,  405,  # POST only
+                                          post=(NO, (R, NO), NO, NO, NO, NO, NO, NO))],
     "applications:complain":         [Row("case",    NO,   MINE, NO,   NO,   NO,   NO,   NO,   NO)],
     "applications:complaints":       [Row(None,      NO,   NO,   NO,   200,  200,  200,  200,  200)],
     "applications:complaint":        [Row("complaint", NO, NO,   NO,   MINE, MINE, MINE, MINE, MINE)],
