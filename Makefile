@@ -21,6 +21,7 @@ venv: $(VENV)/.installed
 # Chromium for browser tests, Graphviz for the workflow diagram (make docs). Installed from Debian's packages when missing and we are root.
 system-deps:
 	@missing=""; \
+	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
 	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \

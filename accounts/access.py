@@ -16,6 +16,13 @@ ABILITIES = {
     "enter_paper_application": {Role.OPERATOR},
     "view_inbox": {Role.CLERK, Role.HEAD, Role.EXECUTOR, Role.ADMINISTRATOR, Role.AUDITOR},
     "view_person_data": {Role.OPERATOR, Role.CLERK, Role.HEAD, Role.EXECUTOR, Role.ADMINISTRATOR, Role.AUDITOR},
+    # deadlines: dashboards and the regulation settings are read by the head, the administrator and the
+    # auditor; only the administrator publishes profile versions and edits the calendar; every staff
+    # member sees the deadline alerts addressed to them (always their own provider's / branch's cases)
+    "view_deadline_dashboards": {Role.HEAD, Role.ADMINISTRATOR, Role.AUDITOR},
+    "view_regulation_settings": {Role.HEAD, Role.ADMINISTRATOR, Role.AUDITOR},
+    "manage_regulation_settings": {Role.ADMINISTRATOR},
+    "view_deadline_alerts": {Role.OPERATOR, Role.CLERK, Role.HEAD, Role.EXECUTOR, Role.ADMINISTRATOR, Role.AUDITOR},
 }
 
 

@@ -63,12 +63,99 @@ def ground_title(code: str) -> str:
     return str(GROUND_TITLES.get(code, code))
 
 
+# settlements outside this installation that the state registries may name
+OTHER_SETTLEMENTS = {
+    "astana": _("Astana"),
+    "almaty": _("Almaty"),
+    "shymkent": _("Shymkent"),
+    "taraz": _("Taraz"),
+    "aktobe": _("Aktobe"),
+    "karaganda": _("Karaganda"),
+}
+DATE_FACTS = ("as_of", "date", "registered_since", "required_since", "window_start")
+
+DISPOSALS = {
+    "sale": _("sale"),
+    "sale_to_akimat": _("sale to the akimat"),
+    "gift": _("gift"),
+    "exchange": _("exchange"),
+    "destroyed_by_fault": _("destruction by own fault"),
+    "demolished": _("demolition"),
+    "other": _("other disposal"),
+}
+STATUSES = {"citizen": _("citizen of Kazakhstan"), "kandas": _("kandas"), "foreigner": _("foreign citizen or stateless person")}
+MOVE_IN_RELATIONS = {
+    "spouse": _("spouse"),
+    "minor_child": _("minor child"),
+    "disabled_child": _("disabled child"),
+    "disabled_parent": _("disabled parent"),
+    "brother": _("brother"),
+    "sister": _("sister"),
+    "parent": _("parent"),
+    "child": _("child"),
+}
+
+
+def _labelled(facts: dict) -> None:
+    """Replace codes inside facts with the reader's words (settlement kinds and funds from the models)."""
+    from accounts.models import SettlementKind
+    from queues.models import Fund
+
+    tables = {
+        "disposed": DISPOSALS,
+        "status": STATUSES,
+        "relation": MOVE_IN_RELATIONS,
+        "kind": dict(SettlementKind.choices),
+        "fund": dict(Fund.choices),
+    }
+    for key, table in tables.items():
+        if isinstance(facts.get(key), str) and facts[key] in table:
+            facts[key] = str(table[facts[key]])
+
+
+def _date(value: str) -> str:
+    from datetime import date
+
+    from django.utils import formats
+
+    try:
+        return formats.date_format(date.fromisoformat(value), "SHORT_DATE_FORMAT")
+    except (TypeError, ValueError):
+        return value
+
+
+def _period(value: str) -> str:
+    """ISO interval "2018-06-01/.." as people read it."""
+    start, _sep, end = value.partition("/")
+    if end in ("", ".."):
+        return str(_("since %(date)s")) % {"date": _date(start)}
+    return f"{_date(start)} – {_date(end)}"
+
+
+def _settlement_name(code: str) -> str:
+    from accounts.models import Settlement
+
+    settlement = Settlement.objects.filter(code=code).first()
+    if settlement is not None:
+        return settlement.name
+    return str(OTHER_SETTLEMENTS.get(code, code))
+
+
 def finding_text(finding: dict) -> str:
-    """A stored finding ({"message_key", "facts", "text"}) in the active language."""
+    """A stored finding ({"message_key", "facts", "text"}) in the active language, with names and dates."""
     template = MESSAGE_TEMPLATES.get(finding.get("message_key", ""))
     if template is None:
         return finding.get("text", "")
     facts = dict(finding.get("facts") or {})
     if isinstance(facts.get("person"), str):
         facts["person"] = str(PERSON_LABELS.get(facts["person"], facts["person"]))
+    for key in ("settlement", "this_settlement"):
+        if isinstance(facts.get(key), str):
+            facts[key] = _settlement_name(facts[key])
+    for key in DATE_FACTS:
+        if isinstance(facts.get(key), str):
+            facts[key] = _date(facts[key])
+    if isinstance(facts.get("period"), str):
+        facts["period"] = _period(facts["period"])
+    _labelled(facts)
     return render(str(template), facts)

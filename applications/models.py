@@ -174,6 +174,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
     channel = models.CharField(max_length=20, choices=Channel.choices)
     state = FSMField(default=CaseState.ACCEPTED, choices=CaseState.choices, protected=True, db_index=True)
     regulation_profile = models.CharField(max_length=32)
+    # the regulation profile version the case was accepted under (deadlines.services.profile_for_case)
+    profile_version = models.ForeignKey(
+        "deadlines.RegulationProfileVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     emergency_dwelling = models.BooleanField(default=False)
     # The queue key (DOMAIN.md §7): written once at acceptance, never updated (database trigger).
     accepted_at = models.DateTimeField(_("Accepted at"))

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from audit.services import enqueue, record_event
 from core.sequences import DOCUMENT_NUMBER, next_value
 from deadlines.due import deadline_after
-from deadlines.profiles import get_profile
+from deadlines.services import calendar_for, profile_for_case
 from documents.models import DocumentKind
 from documents.services import issue_document
 
@@ -37,7 +37,8 @@ def file_complaint(application, applicant, *, subject: str, text: str) -> Compla
         if case.complaints.filter(state__in=[ComplaintState.REGISTERED, ComplaintState.ASSIGNED], subject=subject).exists():
             raise ServiceError(_("Your complaint on this case is already being considered."))
         now = timezone.now()
-        profile = get_profile(case.regulation_profile)
+        profile = profile_for_case(case)
+        calendar = calendar_for(profile)
         complaint = Complaint.objects.create(
             application=case,
             number=f"SH-{timezone.localtime(now):%Y}-{next_value(DOCUMENT_NUMBER):08d}",
@@ -45,8 +46,8 @@ def file_complaint(application, applicant, *, subject: str, text: str) -> Compla
             text=text,
             filed_by=applicant,
             filed_at=now,
-            answer_due_at=deadline_after(now, profile.complaint_review_by_provider),
-            settle_due_at=deadline_after(now, profile.complaint_settle_by_provider),
+            answer_due_at=deadline_after(now, profile.complaint_review_by_provider, calendar),
+            settle_due_at=deadline_after(now, profile.complaint_settle_by_provider, calendar),
         )
         log_case_event(case, actor=applicant, action="complaint_filed", comment=complaint.number)
         return complaint

@@ -14,7 +14,7 @@ from eligibility.adapters.registries import (
     get_unified_register,
 )
 
-from ..models import ACTIVE_STATES, Application, ConsentKind
+from ..models import Application, CaseState, ConsentKind
 
 # family relations of the application form -> the case format's wording for ownership facts
 RELATIONS = {"spouse": "spouse", "child": "child", "parent": "parent", "sibling": "sibling", "other": "other"}
@@ -37,10 +37,11 @@ def build_case(application: Application, *, as_of=None, data_reliable: bool = Tr
         {"iin": r.iin, "settlement": r.settlement, "active": r.active}
         for r in get_unified_register().registrations(household)
     ]
-    # this installation is part of the register too: other providers' active cases of the household
+    # this installation is part of the register too: the household's registrations with other providers
+    # (registered means a signed notification; a pending application elsewhere is not a registration)
     registrations += [
         {"iin": iin, "settlement": settlement, "active": True}
-        for iin, settlement in Application.objects.filter(applicant__iin__in=household, state__in=ACTIVE_STATES)
+        for iin, settlement in Application.objects.filter(applicant__iin__in=household, state=CaseState.QUEUED)
         .exclude(pk=application.pk)
         .values_list("applicant__iin", "settlement__code")
     ]

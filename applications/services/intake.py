@@ -14,7 +14,7 @@ from accounts.models import Provider, ServiceCentre, Settlement
 from audit.services import enqueue, record_event
 from core.sequences import QUEUE_KEY, next_value
 from deadlines.due import compute_due_dates
-from deadlines.profiles import get_profile
+from deadlines.services import calendar_for, current_profile_version
 from documents.models import DocumentKind
 from documents.services import issue_document
 from eligibility.adapters import PersonRecord, get_notary_registry
@@ -182,8 +182,9 @@ def _accept(request: IntakeRequest) -> Application:
 
     now = timezone.now()
     received_at = request.received_at or now
-    profile = get_profile(request.provider.regulation_profile)
-    due = compute_due_dates(received_at, profile, emergency=request.emergency_dwelling)
+    version = current_profile_version(request.provider)  # the case keeps this version
+    profile = version.profile
+    due = compute_due_dates(received_at, profile, emergency=request.emergency_dwelling, calendar=calendar_for())
     seq = next_value(QUEUE_KEY)
     representative = _create_representative(request)
     application = Application.objects.create(
@@ -197,6 +198,7 @@ def _accept(request: IntakeRequest) -> Application:
         representative=representative,
         channel=request.channel,
         regulation_profile=profile.code,
+        profile_version=version,
         emergency_dwelling=request.emergency_dwelling,
         accepted_at=now,
         queue_seq=seq,

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from audit.services import enqueue
 from deadlines.due import add_working_days, deadline_after, working_time_left
-from deadlines.profiles import get_profile, working_days
+from deadlines.profiles import working_days
+from deadlines.services import calendar_for, profile_for_case
 from documents.models import DocumentKind
 from documents.services import issue_document
 
@@ -121,11 +122,11 @@ def request_documents(application, executor, document_types, comment: str = "") 
         raise ServiceError(_("Choose at least one document to request."))
     with transaction.atomic():
         case = lock_case(application)
-        profile = get_profile(case.regulation_profile)
+        profile = profile_for_case(case)
         limit = DOCUMENT_REQUEST_LIMIT.get(profile.code, working_days(5))
         request = DocumentRequest.objects.create(
             application=case, comment=comment, requested_by=executor,
-            respond_by=deadline_after(timezone.now(), limit),
+            respond_by=deadline_after(timezone.now(), limit, calendar_for(profile)),
         )
         request.document_types.set(document_types)
         apply_transition(case, "request_documents", actor=executor,
@@ -188,13 +189,14 @@ def send_preliminary_refusal(application, executor, *, grounds, reasoning: str, 
             raise ServiceError(_("Run the eligibility check first."))
         _validate_grounds(check, grounds, override_reason)
         now = timezone.now()
-        profile = get_profile(case.regulation_profile)
-        if hearing_at <= now or hearing_at > add_working_days(now, profile.hearing_within_after_notice.amount):
+        profile = profile_for_case(case)
+        calendar = calendar_for(profile)
+        if hearing_at <= now or hearing_at > add_working_days(now, profile.hearing_within_after_notice.amount, calendar):
             raise ServiceError(_("The hearing must take place within %(n)d working days of the notice.")
                                % {"n": profile.hearing_within_after_notice.amount})
         # the notice must reach the applicant at least N working days before the service deadline;
         # when it cannot, the deadline moves so that it does (recorded on the timeline)
-        latest_notice_due = add_working_days(now, profile.hearing_notice_before_due.amount)
+        latest_notice_due = add_working_days(now, profile.hearing_notice_before_due.amount, calendar)
         extended = False
         if case.result_due_at and case.result_due_at < latest_notice_due:
             case.result_due_at = latest_notice_due
@@ -383,7 +385,7 @@ def withdraw(application, actor, reason: str = "") -> Application:
 
 
 def time_left(case):
-    return working_time_left(timezone.now(), case.result_due_at, get_profile(case.regulation_profile)) if case.result_due_at else None
+    return working_time_left(timezone.now(), case.result_due_at, profile_for_case(case), calendar_for()) if case.result_due_at else None
 
 
 def upload_requested_document(application, applicant, document_type, upload):

@@ -4,7 +4,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from deadlines.due import working_time_left
-from deadlines.profiles import UnknownProfile, get_profile
+from deadlines.profiles import UnknownProfile
+from deadlines.services import calendar_for, profile_for_case
 
 register = template.Library()
 
@@ -15,10 +16,10 @@ def time_left(case):
     if not case.result_due_at:
         return ""
     try:
-        profile = get_profile(case.regulation_profile)
+        profile = profile_for_case(case)
     except UnknownProfile:
         return ""
-    left = working_time_left(timezone.now(), case.result_due_at, profile)
+    left = working_time_left(timezone.now(), case.result_due_at, profile, calendar_for())
     if left.overdue:
         return _("overdue")
     if left.working:

@@ -81,7 +81,11 @@ ACTIONS = {
 
 
 def _form_kwargs(name, case):
-    return {"provider": case.provider} if name in ("assign", "reassign") else {}
+    """Each action form gets its own id prefix: several are on one page."""
+    kwargs = {"auto_id": f"{name}-%s"}
+    if name in ("assign", "reassign"):
+        kwargs["provider"] = case.provider
+    return kwargs
 
 
 def staff_case_context(user, case, bound=None):

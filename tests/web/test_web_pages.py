@@ -640,6 +640,50 @@ def test_staff_case_page_for_an_executor(world, login):
     assert client.get(reverse("applications:staff_case", args=[world.cases["other_branch_case"].number])).status_code == 404
 
 
+# ---------------------------------------------------------------- complaints and the citizen's case actions
+
+
+def test_complaints_list_shows_the_providers_complaints_only(world, login):
+    own, other = world.complaints["complaint_own"].number, world.complaints["complaint_other"].number
+    clerk = login(world.users["clerk"])
+    page = clerk.get(reverse("applications:complaints"))
+    assert page.status_code == 200 and own in text_of(page) and other not in text_of(page)
+    other_provider = login(world.users["other_clerk"])
+    page = other_provider.get(reverse("applications:complaints"))
+    assert other in text_of(page) and own not in text_of(page)
+
+
+def test_complaint_page_is_for_the_department_only(world, login, client):
+    complaint = world.complaints["complaint_own"]
+    url = reverse("applications:complaint", args=[complaint.number])
+    page = login(world.users["head"]).get(url)
+    assert page.status_code == 200 and complaint.text in text_of(page)
+    # the citizen follows their complaint on the case page, not on the department's page
+    client.logout()
+    citizen = login(world.users["citizen"])
+    assert citizen.get(url).status_code == 404
+    status = citizen.get(reverse("applications:case_status", args=[world.cases["portal_case"].number]))
+    assert complaint.number in text_of(status)
+
+
+def test_citizen_withdraw_and_complaint_forms(world, login):
+    client = login(world.users["citizen"])
+    number = world.cases["portal_case"].number
+    withdraw = client.get(reverse("applications:withdraw", args=[number]))
+    assert withdraw.status_code == 200 and number in text_of(withdraw)
+    unconfirmed = client.post(reverse("applications:withdraw", args=[number]), {"reason": "moved"})
+    assert unconfirmed.status_code == 200
+    assert Application.objects.get(number=number).state == CaseState.IN_REVIEW  # nothing happened without the tick
+    complain = client.get(reverse("applications:complain", args=[number]))
+    assert complain.status_code == 200
+    empty = client.post(reverse("applications:complain", args=[number]), {"subject": "inaction", "text": ""})
+    assert empty.status_code == 200
+    # another citizen's case: not found, for either form
+    other = world.cases["other_citizen_case"].number
+    assert client.get(reverse("applications:withdraw", args=[other])).status_code == 404
+    assert client.post(reverse("applications:complain", args=[other]), {"subject": "inaction", "text": "x"}).status_code == 404
+
+
 # ---------------------------------------------------------------- documents: download and verification
 
 
