@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("applications.urls")),
     path("", include("documents.urls")),
+    path("", include("deadlines.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

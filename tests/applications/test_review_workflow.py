@@ -243,3 +243,23 @@ def test_other_citizen_cannot_complain_or_withdraw(department, users):
         complaints.file_complaint(case, users["other_citizen"], subject="inaction", text="x")
     with pytest.raises(ServiceError):
         review.withdraw(case, users["other_citizen"])
+
+
+def test_registration_with_another_provider_is_already_registered(department, users):
+    from accounts.models import Role
+    from tests.factories import UserFactory
+
+    registered_in_queue(department, users, person(ELIGIBLE))
+    other_staff = {r: UserFactory(username=f"aktobe-{r}", role=role, provider=department.other_provider)
+                   for r, role in (("clerk", Role.CLERK), ("head", Role.HEAD), ("executor", Role.EXECUTOR))}
+    case = file_case(department, users["operator"], person=person(ELIGIBLE), provider=department.other_provider)
+    review.register_case(case, other_staff["clerk"])
+    review.assign_executor(case, other_staff["head"], other_staff["executor"])
+    check = review.run_eligibility(case, other_staff["executor"])
+    assert "ALREADY_REGISTERED" in check.grounds
+
+
+def test_pending_application_elsewhere_is_not_a_registration(department, users):
+    file_case(department, users["operator"], person=person(ELIGIBLE), provider=department.other_provider)
+    case = to_review(department, users)
+    assert "ALREADY_REGISTERED" not in review.run_eligibility(case, users["executor"]).grounds
