@@ -62,16 +62,19 @@ def _empty(chart_id: str, title: str, description: str) -> SafeString:
     )
 
 
-def nice_max(value: float) -> float:
-    """The smallest 1/2/5×10ⁿ at or above ``value`` (at least 1)."""
-    if value <= 1:
-        return 1
-    exponent = math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        candidate = step * 10**exponent
-        if candidate >= value:
-            return candidate
-    return 10 ** (exponent + 1)
+def nice_max(value: float, *, integer: bool = False) -> float:
+    """A round top for the axis: four equal steps of 1, 2, 2.5, 3 or 5 × 10ⁿ (whole steps for counts)."""
+    quarter = max(value, 0) / 4
+    if quarter <= 0:
+        return 4 if integer else 1
+    exponent = math.floor(math.log10(quarter))
+    for factor in (1, 2, 2.5, 3, 5, 10):
+        step = factor * 10**exponent
+        if integer and (step < 1 or step != int(step)):
+            continue
+        if step >= quarter:
+            return 4 * step
+    return 4 * 10 ** (exponent + 1)
 
 
 def bar_chart(
@@ -82,13 +85,14 @@ def bar_chart(
     *,
     maximum: float | None = None,
     color: str = PALETTE[0],
+    integer: bool = False,
 ) -> SafeString:
     """Horizontal bars: (label, value, value as shown). ``maximum`` fixes the scale (e.g. 100 for %)."""
     if not bars:
         return _empty(chart_id, title, description)
     label_w, plot_w, row_h, top = 230, 330, 26, 8
     height = top * 2 + row_h * len(bars) + 18
-    scale_max = maximum or nice_max(max(value for _, value, _ in bars))
+    scale_max = maximum or nice_max(max(value for _, value, _ in bars), integer=integer)
     parts = [_open(chart_id, title, description, height)]
     x0 = label_w
     axis_y = top + row_h * len(bars)
@@ -131,16 +135,16 @@ def line_chart(
     title: str,
     description: str,
     x_labels: Sequence[str],
-    series: Sequence[tuple[str, Sequence[float]]],
+    series: Sequence[tuple[str, Sequence[int]]],
 ) -> SafeString:
-    """One line per series over the x labels (e.g. month ends), with a legend under the plot."""
+    """One line per series of counts over the x labels (e.g. month ends), with a legend under the plot."""
     if not series or not x_labels:
         return _empty(chart_id, title, description)
-    left, right, top, plot_h = 52, 16, 14, 220
+    left, right, top, plot_h = 52, 32, 14, 220
     plot_w = WIDTH - left - right
-    legend_rows = math.ceil(len(series) / 2)
+    legend_rows = len(series)
     height = top + plot_h + 34 + legend_rows * 20 + 8
-    scale_max = nice_max(max((max(values) for _, values in series if values), default=1))
+    scale_max = nice_max(max((max(values) for _, values in series if values), default=1), integer=True)
     parts = [_open(chart_id, title, description, height)]
     bottom = top + plot_h
     for tick in range(5):
@@ -169,9 +173,8 @@ def line_chart(
         for i, (x, y) in enumerate(points):
             parts.append(_marker(marker, x, y, color, f"{name}, {x_labels[i]}: {values[i]:g}"))
         parts.append("</g>")
-        lx = left + (index % 2) * (plot_w / 2)
-        ly = bottom + 34 + (index // 2) * 20
-        parts.append(_marker(marker, lx + 6, ly - 4, color, name))
-        parts.append(f'<text x="{lx + 16}" y="{ly}" font-size="12" fill="#222" {FONT}>{escape(_short(name, 40))}</text>')
+        ly = bottom + 34 + index * 20
+        parts.append(_marker(marker, left + 6, ly - 4, color, name))
+        parts.append(f'<text x="{left + 16}" y="{ly}" font-size="12" fill="#222" {FONT}>{escape(_short(name, 80))}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))

@@ -138,7 +138,7 @@ def _process_chunk(ids, now, report: EnforcementReport) -> None:
         for row in (
             CaseEvent.objects.filter(application_id__in=[c.pk for c in cases])
             .order_by("application_id", "at", "id")
-            .values("application_id", "at", "action", "to_state")
+            .values("application_id", "at", "action", "from_state", "to_state")
         ):
             events[row["application_id"]].append(SimpleNamespace(**row))
         existing = {

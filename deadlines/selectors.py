@@ -124,7 +124,7 @@ def dashboard(user, now: datetime | None = None, months: int = MONTHS) -> Dashbo
     for row in (
         CaseEvent.objects.filter(application__in=in_view.values("pk"))
         .order_by("application_id", "at", "id")
-        .values("application_id", "at", "action", "to_state")
+        .values("application_id", "at", "action", "from_state", "to_state")
     ):
         events[row["application_id"]].append(SimpleNamespace(**row))
     executor_ids = {c.assigned_executor_id for c in cases if c.assigned_executor_id}

@@ -212,7 +212,7 @@ def remove_calendar_exception(exception: CalendarException, *, user) -> None:
 
 
 def case_events(case) -> list:
-    return list(case.events.order_by("at", "id").only("at", "action", "to_state", "application_id"))
+    return list(case.events.order_by("at", "id").only("at", "action", "from_state", "to_state", "application_id"))
 
 
 def case_steps(case, events=None, now: datetime | None = None) -> list[StepInstance]:

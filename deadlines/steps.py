@@ -162,8 +162,8 @@ def _segments(case, events) -> list[tuple[datetime, datetime | None, Phase, str]
             hearing_open = True
         elif event.action == "hearing_recorded":
             hearing_open = False
-        if event.to_state:
-            state = event.to_state
+        if event.to_state and getattr(event, "from_state", None) != event.to_state:
+            state = event.to_state  # a transition; timeline notes (from == to) never change the state
         new = current()
         if new != phase:
             at = max(event.at, start)

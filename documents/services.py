@@ -21,11 +21,18 @@ _PREFIX = {
 }
 
 
-def issue_document(*, kind, issued_by, application=None, person_iin="", service_centre=None, language="kk", context=None):
-    now = timezone.now()
-    seq = next_value(DOCUMENT_NUMBER)
+def reserve_number(kind, now=None) -> str:
+    """The next document number; taken ahead of issue when the number must be printed in a PDF signed first."""
+    now = now or timezone.now()
+    return f"{_PREFIX[kind]}-{timezone.localtime(now):%Y}-{next_value(DOCUMENT_NUMBER):08d}"
+
+
+def issue_document(*, kind, issued_by, application=None, person_iin="", service_centre=None, language="kk", context=None,
+                   number=None, verification_code=None, issued_at=None):
+    now = issued_at or timezone.now()
     document = IssuedDocument.objects.create(
-        number=f"{_PREFIX[kind]}-{timezone.localtime(now):%Y}-{seq:08d}",
+        number=number or reserve_number(kind, now),
+        **({"verification_code": verification_code} if verification_code else {}),
         kind=kind,
         application=application,
         person_iin=person_iin,
@@ -54,6 +61,9 @@ def ensure_pdf(document_id: int) -> IssuedDocument:
         if document.file:
             return document
         content = render_pdf_bytes(document)
+        from signatures.services import seal_rendered_pdf
+
+        content = seal_rendered_pdf(document, content)  # the provider's seal, when KEZEK_PROVIDER_SEAL_P12 is set
         document.sha256 = hashlib.sha256(content).hexdigest()
         document.file.save(f"{document.number}.pdf", ContentFile(content), save=False)
         document.save(update_fields=["file", "sha256"])

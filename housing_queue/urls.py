@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("", include("documents.urls")),
     path("", include("deadlines.urls")),
+    path("", include("signatures.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -53,3 +53,27 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def eds_not_required(settings):
+    """The workflow as it was before electronic signatures (KEZEK_REQUIRE_EDS off); tests/signatures/ test signing."""
+    settings.KEZEK_REQUIRE_EDS = False
+
+
+@pytest.fixture(scope="session")
+def test_pki():
+    """A throw-away certification authority (root, NCA-like intermediate, CRLs) and signer keys of every kind."""
+    from tests.signatures.pki_support import TestPKI
+
+    return TestPKI.build()
+
+
+@pytest.fixture
+def trust(test_pki, settings, tmp_path):
+    """Kezek trusts `test_pki` (its roots, intermediates and current CRLs in a fresh trust directory)."""
+    settings.KEZEK_TRUST_DIR = test_pki.write_trust_dir(tmp_path / "trust")
+    settings.KEZEK_REQUIRE_EDS = True
+    settings.KEZEK_REVOCATION_MODE = "require"
+    settings.KEZEK_REVOCATION_FETCH = False
+    return test_pki

@@ -12,7 +12,7 @@ from audit.services import record_event
 from ..models import Application, ApplicationDraft, Attachment, Category, Channel
 from ..uploads import CheckedUpload
 from .errors import ServiceError
-from .intake import FamilyMemberData, IntakeRequest, accept_application
+from .intake import FamilyMemberData, IntakeRequest
 from .people import ContactDetails, lookup_person
 
 STEPS = ("housing", "person", "family", "documents", "consents", "review")
@@ -110,10 +110,26 @@ def build_intake_request(draft: ApplicationDraft, user, language: str) -> Intake
     )
 
 
-def submit_draft(draft: ApplicationDraft, user, language: str, version: str) -> Application:
-    """Submitting twice (double click, back button) returns the same case, never a second one."""
+def submit_draft(draft: ApplicationDraft, user, language: str, version: str, cms: str = "", method: str = "") -> Application:
+    """Submitting twice (double click, back button) returns the same case, never a second one.
+
+    `cms` is the applicant's EDS over the canonical JSON of what is filed (signatures.services); the case is
+    accepted only with a valid one while KEZEK_REQUIRE_EDS is on.
+    """
+    from signatures.services import accept_with_signature
+
     if draft.submitted_application_id:
         return draft.submitted_application
     if str(draft.data.get("version", 0)) != str(version):
         raise ServiceError(_("The application changed in another window. Please check your answers again."))
-    return accept_application(build_intake_request(draft, user, language))
+    return accept_with_signature(build_intake_request(draft, user, language), cms, method=method)
+
+
+def payload_to_sign(draft: ApplicationDraft, user, language: str) -> bytes | None:
+    """The exact bytes the applicant signs on the review step (None while the draft is incomplete)."""
+    from signatures.services import application_payload
+
+    try:
+        return application_payload(build_intake_request(draft, user, language))
+    except ServiceError:
+        return None

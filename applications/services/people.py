@@ -14,7 +14,11 @@ from .errors import PersonDataMismatch, ServiceError, StateSystemError
 
 
 class PersonNotFound(ServiceError):
-    pass
+    """Unknown to the registry: staff or the applicant may type the person's data in by hand."""
+
+
+class PersonDeceased(ServiceError):
+    """Known and deceased: never typed in by hand."""
 
 
 def iin_error_message(exc: InvalidIIN) -> str:
@@ -41,7 +45,7 @@ def lookup_person(iin: str) -> PersonRecord:
     if record is None:
         raise PersonNotFound(_("No person with this IIN was found in the state database of individuals."))
     if not record.alive:
-        raise PersonNotFound(_("The state database of individuals records this person as deceased."))
+        raise PersonDeceased(_("The state database of individuals records this person as deceased."))
     return record
 
 

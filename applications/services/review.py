@@ -17,6 +17,7 @@ from deadlines.profiles import working_days
 from deadlines.services import calendar_for, profile_for_case
 from documents.models import DocumentKind
 from documents.services import issue_document
+from signatures.services import issue_decision_document
 
 from ..models import (
     Application,
@@ -301,8 +302,12 @@ def send_back(application, head, comment: str) -> Application:
         return case
 
 
-def sign_decision(application, head) -> Decision:
-    """The head approves the draft; the document is issued with the queue number as of this moment."""
+def sign_decision(application, head, signing=None) -> Decision:
+    """The head signs the draft; the document is issued with the queue number as of this moment.
+
+    `signing` is what the head's device signed (signatures.services.decision_signing_from_post): the issued
+    PDF is the one the head signed with EDS. Without it the decision is refused when KEZEK_REQUIRE_EDS is on.
+    """
     with transaction.atomic():
         case = lock_case(application)
         decision = open_decision(case)
@@ -318,9 +323,10 @@ def sign_decision(application, head) -> Decision:
                            queue_list_names={"kk": case.queue_list.name_kk, "ru": case.queue_list.name_ru, "en": case.queue_list.name_en},
                            registered_at=case.accepted_at.isoformat())
         context["signed_by"] = head.display_name
-        document = issue_document(
+        document = issue_decision_document(
             kind=DocumentKind.REGISTRATION_NOTIFICATION if decision.kind == DecisionKind.REGISTRATION else DocumentKind.REASONED_REFUSAL,
             issued_by=head, application=case, person_iin=case.applicant.iin, language=case.language, context=context,
+            signing=signing,
         )
         decision.signed_by = head
         decision.signed_at = now

@@ -260,6 +260,7 @@ def _step_review(request, draft):
     settlement = Settlement.objects.filter(pk=housing.get("settlement")).first()
     missing_steps = [s for s in drafts.STEPS[:-1] if s not in draft.data]
     form = SubmitForm(initial={"draft_version": draft.data.get("version", 0)})
+    eds_payload = None if missing_steps else drafts.payload_to_sign(draft, request.user, get_language())
     return render(
         request,
         "applications/citizen/step_review.html",
@@ -268,7 +269,7 @@ def _step_review(request, draft):
             form=form, person=person, registry_error=registry_error, settlement=settlement,
             category=_category_of(draft), attachments=draft.attachments.select_related("document_type"),
             missing_steps=missing_steps, fund_label=dict(Fund.choices).get(housing.get("fund"), ""),
-            relation_labels=dict(FamilyRelation.choices),
+            relation_labels=dict(FamilyRelation.choices), eds_payload=eds_payload,
         ),
     )
 
@@ -286,7 +287,10 @@ def apply_submit(request, draft_id):
         messages.error(request, _("The form was damaged; please submit again."))
         return redirect(_step_url("review"))
     try:
-        case = drafts.submit_draft(draft, request.user, get_language(), form.cleaned_data["draft_version"])
+        case = drafts.submit_draft(
+            draft, request.user, get_language(), form.cleaned_data["draft_version"],
+            cms=request.POST.get("eds_cms", ""), method=request.POST.get("eds_method", ""),
+        )
     except DuplicateApplication as exc:
         messages.error(request, exc.user_message)
         return redirect("applications:case_status", number=exc.existing.number)

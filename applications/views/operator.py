@@ -12,13 +12,15 @@ from django.views.decorators.http import require_http_methods
 from accounts.access import ability_required
 from accounts.models import Settlement
 from audit.services import record_event
+from signatures.errors import SignatureMissing
+from signatures.services import accept_with_signature
 from documents.models import DocumentKind, IssuedDocument
 
 from ..forms import FamilyFormSet, IinLookupForm, OperatorApplicationForm
 from ..models import Channel, DocumentType
 from ..selectors import branch_recent_cases, case_for_page, handout_list
 from ..services.errors import DuplicateApplication, IncompletePackage, ServiceError
-from ..services.intake import FamilyMemberData, IntakeRequest, RepresentativeData, accept_application, refuse_to_accept
+from ..services.intake import FamilyMemberData, IntakeRequest, RepresentativeData, refuse_to_accept
 from ..services.people import ContactDetails, PersonNotFound, lookup_person
 
 operator_only = ability_required("enter_paper_application")
@@ -61,23 +63,28 @@ def new_application(request):
     settlements = _branch_settlements(request.user)
     form = OperatorApplicationForm(request.POST or None, settlements=settlements, initial={"fund": "communal"})
     family = FamilyFormSet(request.POST or None, prefix="family", initial=_family_initial(person))
+    eds_payload = None
     if request.method == "POST":
         if form.is_valid() and family.is_valid():
             try:
                 return _file(request, person, form.cleaned_data, family)
+            except SignatureMissing as exc:  # complete and valid: the operator now signs exactly this
+                eds_payload = exc.details.get("payload")
+                messages.info(request, _("Check the application below and sign it with your EDS key to accept it."))
             except DuplicateApplication as exc:
                 messages.error(
                     request, _("This person already has an active application: %(number)s.") % {"number": exc.existing.number}
                 )
             except ServiceError as exc:
                 messages.error(request, exc.user_message)
+                eds_payload = exc.details.get("payload")  # a refused signature: sign again
         else:
             messages.error(request, _("Please correct the marked fields; nothing has been saved."))
     required = _required_map()
     return render(
         request,
         "applications/operator/new_application.html",
-        {"person": person, "form": form, "family": family, "required_map": required},
+        {"person": person, "form": form, "family": family, "required_map": required, "eds_payload": eds_payload},
     )
 
 
@@ -149,7 +156,7 @@ def _file(request, person, data, family_formset):
         received_at=timezone.now(),
     )
     try:
-        case = accept_application(intake)
+        case = accept_with_signature(intake, request.POST.get("eds_cms", ""), method=request.POST.get("eds_method", ""))
     except IncompletePackage:
         receipt = refuse_to_accept(
             operator=request.user, applicant=person, category=data["category"], documents_received=received, language=get_language()

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,6 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.services import record_event
+from signatures.forms import SignDecisionForm
+from signatures.services import decision_signing_from_post
 
 from .. import forms_workflow as wf
 from ..grounds_text import finding_text, ground_title
@@ -45,6 +48,15 @@ def _hearing(request, case, data):
     return review.record_hearing(case, request.user, attended=data["attended"], position=data["position"], objections=uploads)
 
 
+def _sign(request, case, data):
+    """The head's EDS over the decision PDF (signatures/): checked, then the decision is signed with it."""
+    signing = decision_signing_from_post(
+        request.user, case, session_id=data["eds_session"], signature_value=data["eds_signature_value"],
+        cms=data["eds_cms"], method=data["eds_method"],
+    )
+    return review.sign_decision(case, request.user, signing=signing)
+
+
 ACTIONS = {
     "register": Action(wf.EmptyForm, lambda r, c, d: review.register_case(c, r.user), gettext_lazy("The case is registered and passed to the head.")),
     "assign": Action(wf.AssignForm, _assign, gettext_lazy("The executor is assigned.")),
@@ -74,7 +86,7 @@ ACTIONS = {
         gettext_lazy("The draft decision is passed to the head for signature."),
     ),
     "send_back": Action(wf.CommentForm, lambda r, c, d: review.send_back(c, r.user, d["comment"]), gettext_lazy("The draft is sent back to the executor.")),
-    "sign": Action(wf.EmptyForm, lambda r, c, d: review.sign_decision(c, r.user), gettext_lazy("The decision is signed.")),
+    "sign": Action(SignDecisionForm, _sign, gettext_lazy("The decision is signed.")),
     "dispatch": Action(wf.EmptyForm, lambda r, c, d: review.dispatch_decision(c, r.user), gettext_lazy("The result is sent to the applicant.")),
     "hand_out": Action(wf.EmptyForm, lambda r, c, d: review.hand_out(c, r.user), gettext_lazy("The hand-out is recorded.")),
 }
@@ -154,6 +166,7 @@ def _case_template(user):
 # --- the applicant ---------------------------------------------------------------------------------
 
 
+@login_required
 @require_http_methods(["GET", "POST"])
 def withdraw(request, number):
     case = _own_case(request, number)
@@ -171,6 +184,7 @@ def withdraw(request, number):
     return render(request, "applications/citizen/withdraw.html", {"case": case, "form": form})
 
 
+@login_required
 @require_http_methods(["GET", "POST"])
 def complain(request, number):
     case = _own_case(request, number)
@@ -235,6 +249,7 @@ def _not_now(request, case):
 # --- complaints for the department -------------------------------------------------------------------
 
 
+@login_required
 def complaint_answer(request, number):
     from accounts.access import has_ability
 
@@ -282,6 +297,7 @@ def complaint_answer(request, number):
     })
 
 
+@login_required
 def complaint_list(request):
     from accounts.access import has_ability
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "notifications",
     "eligibility",
     "deadlines",
+    "signatures",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +136,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "form-action": ["'self'"],
+        # NCALayer, the NCA's signing app, listens on the user's own machine (signatures/, static/js/eds-sign.js)
+        "connect-src": ["'self'", os.environ.get("KEZEK_NCALAYER_URL", "wss://127.0.0.1:13579")],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
@@ -183,12 +186,25 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "audit.relay_outbox", "schedule": 30.0},
+    # due-soon and overdue steps: alerts and breach records (deadlines/enforcement.py); idempotent
+    "enforce-deadlines": {"task": "deadlines.enforce", "schedule": 300.0},
 }
 
 # The state-system adapters; "simulator" is the local stand-in seeded with demo people.
 KEZEK_STATE_SYSTEMS = os.environ.get("KEZEK_STATE_SYSTEMS", "simulator")
 KEZEK_SMS_BACKEND = os.environ.get("KEZEK_SMS_BACKEND", "simulator")
 KEZEK_PDF_FONT_DIRS = env_list("KEZEK_PDF_FONT_DIRS", "/usr/share/fonts/truetype/dejavu")
+
+# Electronic signatures (signatures/trust.py, README "Electronic signatures"). The trust directory holds the
+# trusted roots, intermediates and CRLs; `manage.py demo_ca` puts a demo CA and demo keys there.
+KEZEK_REQUIRE_EDS = env_bool("KEZEK_REQUIRE_EDS", True)  # portal applications and decisions must be signed
+KEZEK_TRUST_DIR = Path(os.environ.get("KEZEK_TRUST_DIR", VAR_DIR / "trust"))
+KEZEK_CRL_URLS = env_list("KEZEK_CRL_URLS")  # downloaded into the trust directory by `manage.py refresh_crls`
+KEZEK_REVOCATION_MODE = os.environ.get("KEZEK_REVOCATION_MODE", "require")  # require | hard-fail | soft-fail
+KEZEK_REVOCATION_FETCH = env_bool("KEZEK_REVOCATION_FETCH", False)  # also fetch CRL/OCSP named in certificates
+KEZEK_NCALAYER_URL = os.environ.get("KEZEK_NCALAYER_URL", "wss://127.0.0.1:13579")
+KEZEK_PROVIDER_SEAL_P12 = os.environ.get("KEZEK_PROVIDER_SEAL_P12", "")  # server-side seal for rendered PDFs
+KEZEK_PROVIDER_SEAL_PASSWORD = os.environ.get("KEZEK_PROVIDER_SEAL_PASSWORD", "")
 
 LOGGING = {
     "version": 1,

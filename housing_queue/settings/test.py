@@ -17,3 +17,4 @@ STORAGES = {
 }
 AXES_FAILURE_LIMIT = 5
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405  (static files come from finders in tests)
+KEZEK_TRUST_DIR = Path(tempfile.mkdtemp(prefix="kezek-test-trust-"))  # empty: tests build their own CA (tests/conftest.py)

@@ -16,7 +16,7 @@ from documents.models import DocumentKind
 from notifications.models import Message
 from tests.factories import file_case, simulated_people
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eds_not_required")]  # signing: tests/signatures/
 
 ELIGIBLE = "900215300126"  # the demo citizen: no property, long residence
 

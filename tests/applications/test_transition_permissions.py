@@ -12,7 +12,7 @@ from applications.services.workflow import NotPermitted, run_transition
 from deadlines.due import add_working_days
 from tests.factories import file_case, simulated_people
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eds_not_required")]  # signing: tests/signatures/
 
 ROLES = ["citizen", "operator", "clerk", "head", "executor", "admin", "auditor"]
 OWNER = "owns a dwelling now"

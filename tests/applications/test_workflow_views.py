@@ -7,7 +7,7 @@ from applications.models import CaseState, Complaint, Decision
 from applications.services import review
 from tests.factories import file_case, simulated_people
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eds_not_required")]  # signing: tests/signatures/
 
 CITIZEN_IIN = "900215300126"
 

@@ -8,7 +8,7 @@ from applications.models import Application, Category, DocumentType
 from tests.browser.conftest import sign_in
 from tests.factories import simulated_people
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eds_not_required")]  # signing: test_browser_signing.py
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 

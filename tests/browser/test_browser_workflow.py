@@ -23,7 +23,7 @@ from eligibility.adapters import get_individuals_registry
 from tests.browser.conftest import sign_in
 from tests.factories import CITIZEN_IIN, file_case
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eds_not_required")]  # signing: test_browser_signing.py
 
 EARLIER_APPLICANT_IIN = "870707324813"  # simulator_people.json: "eligible"
 OWNS_DWELLING_IIN = "850130320375"  # simulator_people.json: "owns a dwelling now (in another city)"

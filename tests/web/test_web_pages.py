@@ -30,7 +30,7 @@ from documents.models import DocumentKind, IssuedDocument
 from tests.factories import CITIZEN_IIN, PASSWORD, file_case, intake_request
 from tests.web.web_support import PDF_BYTES, PNG_BYTES, adults, advance, synthetic_person, valid_iin
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eds_not_required")]  # signing: tests/signatures/
 
 
 def tr(msgid: str, lang: str = "kk", **params) -> str:
@@ -844,7 +844,8 @@ def test_language_switch_for_a_signed_in_user_keeps_the_session(users, login):
 # ---------------------------------------------------------------- query counts
 
 
-INBOX_MAX_QUERIES = 6  # session, user, page count, state counts, queue lists, the page of cases — never per case
+INBOX_MAX_QUERIES = 7  # session, user, page count, state counts, queue lists, the page of cases, and the
+# deadline alerts box (deadlines/_inbox_alerts.html: latest unread alerts with their total, one query) — never per case
 
 
 def _bulk_cases(department, users, start, count):

@@ -116,16 +116,39 @@ EXPECTED = {
                                           extra={"action": "register"},  # only a clerk registers, and only a new case
                                           post=(NO, (403, NO), (403, NO), (400, NO), (403, NO), (403, NO), (403, NO),
                                                 (403, NO)))],
-    "applications:withdraw":         [Row("case",    NO,   MINE, NO,   NO,   NO,   NO,   NO,   NO)],
+    "applications:withdraw":         [Row("case",    L,    MINE, NO,   NO,   NO,   NO,   NO,   NO)],
     "applications:upload_requested": [Row("case",    405,  405,  405,  405,  405,  405,  405,  405,  # POST only
                                           post=(NO, (R, NO), NO, NO, NO, NO, NO, NO))],
-    "applications:complain":         [Row("case",    NO,   MINE, NO,   NO,   NO,   NO,   NO,   NO)],
-    "applications:complaints":       [Row(None,      NO,   NO,   NO,   200,  200,  200,  200,  200)],
-    "applications:complaint":        [Row("complaint", NO, NO,   NO,   MINE, MINE, MINE, MINE, MINE)],
+    "applications:complain":         [Row("case",    L,    MINE, NO,   NO,   NO,   NO,   NO,   NO)],
+    "applications:complaints":       [Row(None,      L,    NO,   NO,   200,  200,  200,  200,  200)],
+    "applications:complaint":        [Row("complaint", L,  NO,   NO,   MINE, MINE, MINE, MINE, MINE)],
     "applications:attachment":       [Row("scan",    NO,   MINE, MINE, MINE, MINE, MINE, MINE, MINE)],
     "documents:download":            [Row("receipt", NO,   MINE, MINE, MINE, MINE, MINE, MINE, MINE),
                                       Row("refusal", NO,   MINE, MINE, NO,   NO,   NO,   NO,   NO)],
     "documents:verify":              [Row(None,      200,  200,  200,  200,  200,  200,  200,  200)],
+    # the head's browser asks for the decision PDF to sign (signatures/); an empty POST has no certificate: 400
+    "signatures:prepare_decision":   [Row("case",    405,  405,  405,  405,  405,  405,  405,  405,  # POST only
+                                          post=(NO, (403, NO), (403, NO), (403, NO), (400, NO), (403, NO), (403, NO),
+                                                (403, NO)))],
+    # EDS signing: only the head prepares a signature, on a case they may see; no certificate sent -> 400 (JSON)
+    "signatures:prepare_decision":   [Row("case",    405,  405,  405,  405,  405,  405,  405,  405,  # POST only
+                                          post=(NO, (403, NO), (403, NO), (403, NO), (400, NO), (403, NO), (403, NO),
+                                                (403, NO)))],
+    # deadlines (accounts/access.py: view_deadline_dashboards, view_regulation_settings, manage_regulation_settings,
+    # view_deadline_alerts); an empty POST to a settings form re-renders it with errors for the administrator only
+    "deadlines:dashboard":           [Row(None,      L,    403,  403,  403,  200,  403,  200,  200),
+                                      Row(None,      L,    403,  403,  403,  200,  403,  200,  200,
+                                          query="format=csv&chart=overdue")],
+    "deadlines:alerts":              [Row(None,      L,    403,  200,  200,  200,  200,  200,  200)],
+    "deadlines:profiles":            [Row(None,      L,    403,  403,  403,  200,  403,  200,  200)],
+    "deadlines:profile":             [Row(None,      L,    403,  403,  403,  200,  403,  200,  200,
+                                          extra={"code": "national-2025"},
+                                          post=(L, 403, 403, 403, 403, 403, 200, 403))],
+    "deadlines:calendar":            [Row(None,      L,    403,  403,  403,  200,  403,  200,  200,
+                                          post=(L, 403, 403, 403, 403, 403, 200, 403))],
+    "deadlines:calendar_remove":     [Row(None,      405,  405,  405,  405,  405,  405,  405,  405,  # POST only
+                                          extra={"pk": 999999},  # no such exception: the administrator gets 404
+                                          post=(L, 403, 403, 403, 403, 403, 404, 403))],
 }
 # fmt: on
 

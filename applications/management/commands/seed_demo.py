@@ -1,6 +1,7 @@
 """Demo department, lists, one user per role and a few dozen cases in every workflow state (idempotent)."""
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -11,6 +12,7 @@ from applications.services.people import ContactDetails
 from applications.services.workflow import run_transition
 from eligibility.adapters.individuals import SimulatedIndividualsRegistry
 from queues.models import CategoryGroup, Fund, QueueList
+from signatures.demo import sign_decision_as
 
 PASSWORD = "demo-pass-2026"
 CITIZEN_IIN = "900215300126"
@@ -51,12 +53,20 @@ class Command(BaseCommand):
         with transaction.atomic():
             providers = self._providers()
             users = self._users(providers)
+        # EDS: the demo CA and a PKCS#12 signing key per demo user (var/trust/demo-keys/), idempotent
+        call_command("demo_ca", force=True, stdout=self.stdout)
+        for user in users.values():
+            if isinstance(user, User):
+                user.refresh_from_db(fields=["iin"])
         created = self._applications(providers, users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new applications)."))
         self.stdout.write("Logins (password for all: %s):" % PASSWORD)
         for username, role in [("citizen", "applicant, IIN 900215300126"), ("operator", "ЦОН operator"), ("clerk", "clerk"),
                                ("head", "head"), ("executor", "executor"), ("admin", "administrator"), ("auditor", "auditor")]:
             self.stdout.write(f"  {username:<10} {role}")
+        from signatures.demo import demo_key
+
+        self.stdout.write(f"EDS signing keys: {demo_key('<login>')} (key password {PASSWORD})")
 
     def _providers(self):
         result = {}
@@ -206,7 +216,7 @@ class Command(BaseCommand):
             review.draft_decision(case, users["executor"], kind=DecisionKind.REGISTRATION, override_reason=override)
         if state == CaseState.AWAITING_SIGNATURE:
             return
-        review.sign_decision(case, users["head"])
+        sign_decision_as(case, users["head"])  # with the head's demo EDS key (plain approval if EDS is off)
         review.dispatch_decision(case, users["clerk"])
         if state in (CaseState.REMOVED, CaseState.HOUSED):
             name = "remove_from_register" if state == CaseState.REMOVED else "mark_housed"
