@@ -13,7 +13,7 @@ RUN DJANGO_SECRET_KEY=build-only-$(head -c 40 /dev/urandom | base64 | tr -d '/+=
     python manage.py compilemessages --ignore=.venv -v0 \
  && DJANGO_SECRET_KEY=build-only-$(head -c 40 /dev/urandom | base64 | tr -d '/+=\n') \
     python manage.py collectstatic --noinput -v0 \
- && mkdir -p /app/var/media && chown -R kezek:kezek /app/var /app/staticfiles
+ && mkdir -p /app/var/media /app/var/trust && chown -R kezek:kezek /app/var /app/staticfiles
 USER kezek
 EXPOSE 8000
 CMD ["gunicorn", "housing_queue.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -17,7 +17,8 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 venv: $(VENV)/.installed
 
-# Fonts with the Kazakh letters for PDFs, poppler for PDF checks, gettext for catalogues,
+# Fonts with the Kazakh letters for PDFs, poppler for PDF checks (pdfsig verifies signed PDFs, with an NSS
+# database made by certutil from libnss3-tools; openssl checks the CMS over the byte ranges), gettext for catalogues,
 # Chromium for browser tests, Graphviz for the workflow diagram (make docs). Installed from Debian's packages when missing and we are root.
 system-deps:
 	@missing=""; \
@@ -25,6 +26,8 @@ system-deps:
 	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	command -v certutil >/dev/null || missing="$$missing libnss3-tools"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	command -v dot >/dev/null || missing="$$missing graphviz"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	ldconfig -p 2>/dev/null | grep -q libpango-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \

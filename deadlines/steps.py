@@ -177,7 +177,7 @@ def step_instances(case, events, profile: Profile, calendar: WorkingCalendar, no
     """Every step instance of the case, oldest first, plus the ``result`` pseudo-step last.
 
     ``case`` needs ``accepted_at``, ``result_due_at``, ``channel`` and ``emergency_dwelling``;
-    ``events`` are its timeline entries oldest first (``at``, ``action``, ``to_state``). A case without
+    ``events`` are its timeline entries oldest first (``at``, ``action``, ``from_state``, ``to_state``). A case without
     any timeline (bulk-imported) has no instances.
     """
     events = list(events)

@@ -97,3 +97,18 @@ def test_extract_tool_rejects_a_pdf_without_signatures(tmp_path):
     result = subprocess.run([sys.executable, str(tool), str(tmp_path / "plain.pdf"), str(tmp_path / "out")],
                             capture_output=True, text=True)
     assert result.returncode == 1 and "no signatures" in result.stderr
+
+
+def test_refresh_crls_downloads_into_the_trust_directory(trust, settings, tmp_path):
+    from signatures.pki import pem
+
+    source = tmp_path / "nca_rsa.crl"
+    source.write_bytes(pem(trust.nca.crl()))
+    (tmp_path / "broken.crl").write_bytes(b"not a crl")
+    with pytest.raises(CommandError):
+        call_command("refresh_crls", f"file://{tmp_path / 'broken.crl'}", stdout=open("/dev/null", "w"),
+                     stderr=open("/dev/null", "w"))
+    call_command("refresh_crls", f"file://{source}", stdout=open("/dev/null", "w"))
+    target = Path(settings.KEZEK_TRUST_DIR) / "crls" / "nca_rsa.crl"
+    assert target.read_bytes() == source.read_bytes()
+    assert not (Path(settings.KEZEK_TRUST_DIR) / "crls" / "broken.crl").exists()
