@@ -77,6 +77,7 @@ def build_charts(data: selectors.Dashboard) -> dict[str, Chart]:
         ("overdue", data.overdue, _("Overdue"), _("Open steps past their due moment, the longest overdue first."),
          _("Overdue by")),
         ("due_soon", data.due_soon, _("Due soon"),
+         # xgettext:no-python-format
          _("Open steps within 25% of their limit or 2 working hours of the due moment, whichever is smaller."),
          _("Time left")),
     ):

@@ -22,7 +22,7 @@ from datetime import datetime
 from asn1crypto import cms as asn1_cms
 from asn1crypto import tsp as _tsp  # noqa: F401  (registers the signing-certificate-v2 attribute with asn1crypto)
 from asn1crypto import x509 as asn1_x509
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import errors
 from .trust import revocation_mode, validation_context
@@ -37,8 +37,14 @@ def run_sync(coro):
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(coro)
+    language, zone = translation.get_language(), timezone.get_current_timezone()
+
+    def in_thread():  # Django's active language and time zone are per thread: take them along for the messages
+        with translation.override(language), timezone.override(zone):
+            return asyncio.run(coro)
+
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+        return pool.submit(in_thread).result()
 
 
 @dataclass(frozen=True)

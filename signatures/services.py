@@ -248,6 +248,8 @@ def prepare_decision_signing(case, head, certificates, *, method: str = "") -> P
         location=case.provider.name_ru or case.provider.code,
     )
     with transaction.atomic():
+        # housekeeping: prepared PDFs nobody signed are kept a day (for support questions), then dropped
+        PadesSession.objects.filter(completed_at__isnull=True, expires_at__lt=now - timedelta(days=1)).delete()
         session = PadesSession.objects.create(
             application=case, signer=head, document_kind=document.kind, document_number=document.number,
             verification_code=document.verification_code, issued_at=now, language=document.language,

@@ -13,6 +13,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL concurrency; CI runs it with DATABASE_URL"),
+    pytest.mark.usefixtures("eds_not_required"),  # signing races with EDS: tests/signatures/test_signatures_race.py
 ]
 
 

@@ -1,6 +1,7 @@
 """The head signs the decision PDF (PAdES) with a key that never leaves the head's device; independent tools agree."""
 
 import base64
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -75,7 +76,7 @@ def test_head_signs_the_decision_and_the_pdf_carries_the_signature(trust, depart
     decision, content = _signed_document(case)
     document = decision.document
     assert document.number == answer["document_number"]
-    assert document.sha256 == __import__("hashlib").sha256(content).hexdigest()
+    assert document.sha256 == hashlib.sha256(content).hexdigest()
     signature = Signature.objects.get(purpose=SignaturePurpose.DECISION)
     assert signature.document == document and signature.signer == head and signature.certificate_iin == HEAD_IIN
     for action in ("signature.decision_prepared", "signature.decision_signed"):
@@ -141,6 +142,8 @@ def test_signed_pdf_verifies_with_openssl_over_the_byte_ranges(trust, department
 
 def test_ncalayer_style_cms_over_the_digest_is_embedded(trust, department, users, login, head):
     """NCALayer's createCAdESFromBase64Hash returns a whole CMS over the ByteRange digest; it is embedded as is."""
+    from asn1crypto import keys as asn1_keys
+    from cryptography.hazmat.primitives import serialization
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -148,9 +151,6 @@ def test_ncalayer_style_cms_over_the_digest_is_embedded(trust, department, users
     client = login(head)
     answer = _prepare(client, case, trust.keys["head"], method="ncalayer").json()
     key = trust.keys["head"]
-    from cryptography.hazmat.primitives import serialization
-    from asn1crypto import keys as asn1_keys
-
     signer = signers.SimpleSigner(
         signing_cert=asn1_certificate(key),
         signing_key=asn1_keys.PrivateKeyInfo.load(key.private_key.private_bytes(
