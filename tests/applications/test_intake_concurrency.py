@@ -1,13 +1,12 @@
 """Races on the real database: row locks, the partial unique index and the queue-key sequence."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from applications.models import Application
 from applications.services.errors import DuplicateApplication
 from tests.factories import file_case, simulated_people
+from tests.concurrency import race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -17,30 +16,9 @@ pytestmark = [
 ]
 
 
-def _race(jobs):
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = job()
-        except Exception as exc:  # collected for the assertions
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def test_two_submissions_for_the_same_person_make_exactly_one_case(department, users):
     person = simulated_people()[3]
-    results = _race([lambda: file_case(department, users["operator"], person=person) for _ in range(2)])
+    results = race([lambda: file_case(department, users["operator"], person=person) for _ in range(2)])
     cases = [r for r in results if isinstance(r, Application)]
     duplicates = [r for r in results if isinstance(r, DuplicateApplication)]
     assert len(cases) == 1 and len(duplicates) == 1, results
@@ -50,7 +28,7 @@ def test_two_submissions_for_the_same_person_make_exactly_one_case(department, u
 
 def test_many_people_at_once_get_unique_ordered_queue_keys(department, users):
     people = simulated_people()[:10]
-    results = _race([lambda p=p: file_case(department, users["operator"], person=p) for p in people])
+    results = race([lambda p=p: file_case(department, users["operator"], person=p) for p in people])
     assert all(isinstance(r, Application) for r in results), results
     keys = list(Application.objects.order_by("accepted_at", "queue_seq").values_list("accepted_at", "queue_seq"))
     assert len(keys) == len(set(keys)) == 10
@@ -72,7 +50,7 @@ def test_two_heads_signing_at_once_sign_once(department, users):
     review.assign_executor(case, users["head"], users["executor"])
     review.run_eligibility(case, users["executor"])
     review.draft_decision(case, users["executor"], kind=DecisionKind.REGISTRATION)
-    results = _race([lambda: review.sign_decision(case, users["head"]), lambda: review.sign_decision(case, second_head)])
+    results = race([lambda: review.sign_decision(case, users["head"]), lambda: review.sign_decision(case, second_head)])
     signed = [r for r in results if isinstance(r, Decision)]
     refused = [r for r in results if isinstance(r, ServiceError)]
     assert len(signed) == 1 and len(refused) == 1, results

@@ -1,12 +1,11 @@
 """Races on PostgreSQL: a signed decision is issued once, a signed application makes one case and one signature."""
 
 import base64
-import threading
 
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
-from django.db import connection, connections
+from django.db import connection
 
 from applications.models import Application, Decision
 from applications.services import drafts, review
@@ -15,33 +14,13 @@ from signatures.models import Signature
 from signatures.services import decision_signing_from_post, prepare_decision_signing
 from tests.signatures.flows import case_awaiting_signature, complete_draft
 from tests.signatures.pki_support import HEAD_IIN, certificates_b64, sign_cms_b64
+from tests.concurrency import race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL concurrency; CI runs it with DATABASE_URL"),
 ]
-
-
-def _race(jobs):
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = job()
-        except Exception as exc:  # collected for the assertions
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_the_same_signed_decision_sent_twice_at_once_is_issued_once(trust, department, users):
@@ -57,7 +36,7 @@ def test_the_same_signed_decision_sent_twice_at_once_is_issued_once(trust, depar
                                              signature_value=base64.b64encode(value).decode())
         return review.sign_decision(case, head, signing=signing)
 
-    results = _race([complete, complete])
+    results = race([complete, complete])
     signed = [r for r in results if isinstance(r, Decision)]
     refused = [r for r in results if isinstance(r, ServiceError)]
     assert len(signed) == 1 and len(refused) == 1, results
@@ -70,7 +49,7 @@ def test_a_signed_application_submitted_twice_at_once_makes_one_case(trust, depa
     payload = drafts.payload_to_sign(draft, citizen, "kk")
     cms = sign_cms_b64(trust.keys["valid"], payload)
     version = draft.data["version"]
-    results = _race([lambda: drafts.submit_draft(draft, citizen, "kk", version, cms=cms) for _ in range(2)])
+    results = race([lambda: drafts.submit_draft(draft, citizen, "kk", version, cms=cms) for _ in range(2)])
     cases = {r.pk for r in results if isinstance(r, Application)}
     assert len(cases) == 1, results
     assert Application.objects.count() == 1 and Signature.objects.count() == 1
