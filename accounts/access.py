@@ -77,15 +77,6 @@ def can_view_application(user, application) -> bool:
     return visible_applications(user).filter(pk=application.pk).exists()
 
 
-def get_visible_application_or_404(user, **lookup):
-    from django.http import Http404
-
-    application = visible_applications(user).filter(**lookup).first()
-    if application is None:
-        raise Http404
-    return application
-
-
 def can_view_issued_document(user, document) -> bool:
     if not (user and user.is_authenticated and user.is_active):
         return False
@@ -125,9 +116,13 @@ CASE_ACTIONS = {
 }
 
 
+def role_allows(user, action: str) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.role in CASE_ACTIONS[action])
+
+
 def may_act(user, action: str, application) -> bool:
     """Role allows the action and the user may see this very case (own, branch, assigned, provider)."""
-    if not (user and user.is_authenticated and user.is_active and user.role in CASE_ACTIONS[action]):
+    if not role_allows(user, action):
         return False
     return can_view_application(user, application)
 
@@ -136,7 +131,3 @@ def fsm_permission(action: str):
     """For django_fsm's `permission=`: the same rule as may_act."""
     return lambda instance, user: may_act(user, action, instance)
 
-
-def require(condition: bool) -> None:
-    if not condition:
-        raise PermissionDenied

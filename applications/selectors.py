@@ -54,7 +54,7 @@ def queue_position(application: Application) -> int | None:
 
 def case_actions(user, case: Application) -> set[str]:
     """Which action forms the case page offers this user now (the services check again on submit)."""
-    from accounts.access import may_act
+    from accounts.access import can_view_application, role_allows
 
     from .models import CaseState as S
 
@@ -90,7 +90,9 @@ def case_actions(user, case: Application) -> set[str]:
         "draft": "submit_draft_decision", "send_back": "send_back_to_executor", "sign": "sign_registration",
         "dispatch": "dispatch", "hand_out": "hand_out", "withdraw": "withdraw", "complain": "file_complaint",
     }
-    return {name for name, ok in rules.items() if ok and may_act(user, permission[name], case)}
+    if not can_view_application(user, case):  # one visibility query for the whole panel, not one per action
+        return set()
+    return {name for name, ok in rules.items() if ok and role_allows(user, permission[name])}
 
 
 def case_for_page(user, number: str) -> Application | None:

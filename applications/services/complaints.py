@@ -11,7 +11,7 @@ from deadlines.services import calendar_for, profile_for_case
 from documents.models import DocumentKind
 from documents.services import issue_document
 
-from ..models import CaseState, Complaint, ComplaintState, ComplaintSubject
+from ..models import Complaint, ComplaintState, ComplaintSubject
 from .errors import ServiceError
 from .workflow import lock_case, log_case_event, require_action
 
@@ -106,9 +106,5 @@ def answer_complaint(complaint, head, *, answer: str, upheld: bool, settled: boo
         enqueue("notify.case_event", {"application_id": case.pk, "kind": "complaint_answered", "complaint_id": complaint.pk},
                 dedupe_key=f"complaint:{complaint.pk}")
         return complaint
-
-
-def complaint_is_late(complaint) -> bool:
-    return complaint.state in (ComplaintState.REGISTERED, ComplaintState.ASSIGNED) and complaint.answer_due_at < timezone.now()
 
 

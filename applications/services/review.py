@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from audit.services import enqueue
-from deadlines.due import add_working_days, deadline_after, working_time_left
+from deadlines.due import add_working_days, deadline_after
 from deadlines.profiles import working_days
 from deadlines.services import calendar_for, profile_for_case
 from documents.models import DocumentKind
@@ -388,10 +388,6 @@ def withdraw(application, actor, reason: str = "") -> Application:
         apply_transition(case, "withdraw", actor=actor, comment=reason)
         _notify(case, "case_withdrawn", key=f"withdrawn:{case.pk}")
         return case
-
-
-def time_left(case):
-    return working_time_left(timezone.now(), case.result_due_at, profile_for_case(case), calendar_for()) if case.result_due_at else None
 
 
 def upload_requested_document(application, applicant, document_type, upload):

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from accounts.models import Provider, Role, ServiceCentre, Settlement, User
 from applications.models import Application, CaseState, Category, Channel, DocumentType
-from applications.services.intake import FamilyMemberData, IntakeRequest, accept_application
+from applications.services.intake import IntakeRequest, accept_application
 from applications.services.people import ContactDetails
 from applications.services.workflow import run_transition
 from eligibility.adapters.individuals import SimulatedIndividualsRegistry
