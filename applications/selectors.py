@@ -34,22 +34,13 @@ def branch_recent_cases(user, limit: int = 20) -> QuerySet:
 
 
 def queue_position(application: Application) -> int | None:
-    """Place in the case's list: every registered or still-pending case with an earlier key, plus one.
+    """Place in the case's list (queues.selectors.position); None once the case has left the queue."""
+    from queues.selectors import entry_for_application, position
 
-    A pending case holds its place (DOMAIN.md §7), so a number once notified can only shrink:
-    later refusals, removals and housing of people ahead move it forward; nothing moves it back.
-    """
-    from django.db.models import Q
-
-    if application.queue_list_id is None or application.state not in ACTIVE_STATES:
+    if application.state not in ACTIVE_STATES:
         return None
-    ahead = Application.objects.filter(
-        Q(accepted_at__lt=application.accepted_at)
-        | Q(accepted_at=application.accepted_at, queue_seq__lt=application.queue_seq),
-        queue_list_id=application.queue_list_id,
-        state__in=ACTIVE_STATES,
-    ).count()
-    return ahead + 1
+    entry = entry_for_application(application)
+    return position(entry) if entry is not None else None
 
 
 def case_actions(user, case: Application) -> set[str]:

@@ -19,6 +19,7 @@ from documents.models import DocumentKind
 from documents.services import issue_document
 from eligibility.adapters import PersonRecord, get_notary_registry
 from queues.models import CategoryGroup, QueueList
+from queues.services.entries import open_entry
 
 from ..models import (
     ACTIVE_STATES,
@@ -247,6 +248,8 @@ def _accept(request: IntakeRequest) -> Application:
         {"application_id": application.pk, "receipt_id": receipt.pk},
         dedupe_key=f"accepted:{application.pk}",
     )
+    # the case holds its place from acceptance (DOMAIN.md §7); last, so the list's lock is held only to commit
+    open_entry(application)
     return application
 
 

@@ -29,7 +29,6 @@ from ..models import (
     EligibilityCheck,
     Hearing,
 )
-from ..selectors import queue_position
 from .errors import ServiceError
 from .workflow import apply_transition, lock_case, log_case_event, require_action
 
@@ -318,8 +317,9 @@ def sign_decision(application, head, signing=None) -> Decision:
         now = timezone.now()
         context = _decision_context(case, decision.grounds, decision.findings, decision.reasoning)
         if decision.kind == DecisionKind.REGISTRATION:
-            decision.queue_number = queue_position(case)
-            context.update(queue_number=decision.queue_number, queue_list=case.queue_list.name_kk,
+            entry = case.queue_entry  # registered by the transition above: its number is the notified one
+            decision.queue_number = entry.notified_number
+            context.update(queue_number=decision.queue_number, place_event_hash=entry.place_event_hash, queue_list=case.queue_list.name_kk,
                            queue_list_names={"kk": case.queue_list.name_kk, "ru": case.queue_list.name_ru, "en": case.queue_list.name_en},
                            registered_at=case.accepted_at.isoformat())
         context["signed_by"] = head.display_name

@@ -37,6 +37,9 @@ def apply_transition(locked: Application, name: str, *, actor, comment: str = ""
     except TransitionNotAllowed:
         raise ServiceError(_("This action is not possible in the case's current state.")) from None
     locked.save()
+    from queues.services.entries import on_case_transition
+
+    on_case_transition(locked, name)  # the place in the queue follows the case (same transaction)
     CaseEvent.objects.create(
         application=locked, actor=actor, action=name, from_state=before, to_state=locked.state,
         comment=comment, visible_to_applicant=visible_to_applicant,

@@ -1,0 +1,132 @@
+"""Reading the queue: positions, a place's history, and what the history says about waiting."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Count
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+
+from .models import EventKind, QueueEntry, QueueEvent
+
+POSITION_SQL = (
+    "SELECT COALESCE((SELECT SUM(active_count) FROM queues_queueblock WHERE queue_list_id = %s AND block_no < %s), 0)"
+    " + (SELECT COUNT(*) FROM queues_queueentry WHERE queue_list_id = %s AND block_no = %s AND active"
+    " AND (accepted_at, queue_seq) < (%s, %s))"
+)
+# The plain way to ask the same question; kept for the benchmark (bench/queue_bench.py) and the tests.
+RANK_SQL = (
+    "SELECT COUNT(*) FROM queues_queueentry WHERE queue_list_id = %s AND active AND (accepted_at, queue_seq) < (%s, %s)"
+)
+
+
+def ahead_count(queue_list_id: int, block_no: int, accepted_at, queue_seq: int) -> int:
+    """Active places ahead of a key: the counters of the earlier blocks plus at most one block of rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(POSITION_SQL, [queue_list_id, block_no, queue_list_id, block_no, accepted_at, queue_seq])
+        return int(cursor.fetchone()[0])
+
+
+def position(entry: QueueEntry) -> int | None:
+    """The place's number: every pending or registered place with an earlier key, plus one (DOMAIN.md §7)."""
+    if not entry.active:
+        return None
+    return ahead_count(entry.queue_list_id, entry.block_no, entry.accepted_at, entry.queue_seq) + 1
+
+
+def entry_for_application(application) -> QueueEntry | None:
+    return QueueEntry.objects.filter(application=application).select_related("queue_list").first()
+
+
+MOVES = {
+    EventKind.LEFT: -1,
+    EventKind.REMOVED: -1,
+    EventKind.HOUSED: -1,
+    EventKind.RESTORED: +1,
+    EventKind.ENTERED: +1,  # only a place accepted out of order can enter ahead (before anyone is notified)
+}
+
+
+@dataclass(frozen=True)
+class HistoryStep:
+    month: str  # YYYY-MM
+    counts: dict  # event kind → places ahead it concerned
+    restorations: tuple  # (legal basis kind, legal basis) of restorations that moved this place back
+    number_after: int
+
+
+def position_history(entry: QueueEntry) -> tuple[int | None, list[HistoryStep]]:
+    """The notified number and how it moved since, month by month, and why — without anyone else's data.
+
+    Only events after this place's registration that concern a place ahead of it are counted, so the
+    last step always ends at the current number.
+    """
+    if entry.notified_number is None:
+        return None, []
+    start = QueueEvent.objects.filter(entry=entry, kind__in=[EventKind.REGISTERED, EventKind.RESTORED]).order_by("-seq").first()
+    if start is None:
+        return entry.notified_number, []
+    from django.db.models import Q
+
+    events = (
+        QueueEvent.objects.filter(queue_list_id=entry.queue_list_id, seq__gt=start.seq, kind__in=list(MOVES))
+        .filter(Q(key_at__lt=entry.accepted_at) | Q(key_at=entry.accepted_at, key_seq__lt=entry.queue_seq))
+        .exclude(entry=entry)
+        .order_by("seq")
+        .values_list("occurred_at", "kind", "data")
+    )
+    months: dict[str, dict] = defaultdict(lambda: {"counts": defaultdict(int), "restorations": []})
+    for occurred_at, kind, data in events.iterator():
+        month = timezone.localtime(occurred_at).strftime("%Y-%m")
+        months[month]["counts"][kind] += 1
+        if kind == EventKind.RESTORED:
+            months[month]["restorations"].append((data.get("basis", ""), data.get("legal_basis", "")))
+    number = entry.notified_number
+    steps = []
+    for month in sorted(months):
+        counts = dict(months[month]["counts"])
+        number += sum(MOVES[kind] * n for kind, n in counts.items())
+        steps.append(HistoryStep(month, counts, tuple(months[month]["restorations"]), number))
+    return entry.notified_number, steps
+
+
+def housed_per_year(queue_list_id: int, *, years: int = 5) -> list[tuple[int, int]]:
+    """(year, places housed) for the last `years` full and the current year, oldest first; zero years included."""
+    this_year = timezone.localdate().year
+    counted = dict(
+        QueueEvent.objects.filter(queue_list_id=queue_list_id, kind=EventKind.HOUSED,
+                                  occurred_at__year__gte=this_year - years)
+        .annotate(year=ExtractYear("occurred_at")).values("year").annotate(n=Count("id")).values_list("year", "n")
+    )
+    return [(year, counted.get(year, 0)) for year in range(this_year - years, this_year + 1)]
+
+
+@dataclass(frozen=True)
+class WaitEstimate:
+    ahead: int
+    per_year: float | None  # average housed per full year over the history used
+    years_low: int | None
+    years_high: int | None
+    basis_years: int
+
+
+def estimate_wait(ahead: int, history: list[tuple[int, int]]) -> WaitEstimate:
+    """An honest range, not a promise: ahead ÷ the best and worst full years of the recent history.
+
+    Removals also move people forward, so the real wait is usually shorter than this; with no housing
+    in the recorded years there is no basis for an estimate at all.
+    """
+    full_years = [n for year, n in history if year < timezone.localdate().year]
+    if not full_years or not any(full_years) or ahead == 0:
+        average = (sum(full_years) / len(full_years)) if full_years else None
+        if ahead == 0:
+            return WaitEstimate(ahead, average, 0, 0, len(full_years))
+        return WaitEstimate(ahead, average, None, None, len(full_years))
+    import math
+
+    best, worst = max(full_years), min(n for n in full_years)
+    average = sum(full_years) / len(full_years)
+    low = math.ceil(ahead / best)
+    high = math.ceil(ahead / worst) if worst else None
+    return WaitEstimate(ahead, average, low, high, len(full_years))
