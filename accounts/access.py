@@ -23,6 +23,12 @@ ABILITIES = {
     "view_regulation_settings": {Role.HEAD, Role.ADMINISTRATOR, Role.AUDITOR},
     "manage_regulation_settings": {Role.ADMINISTRATOR},
     "view_deadline_alerts": {Role.OPERATOR, Role.CLERK, Role.HEAD, Role.EXECUTOR, Role.ADMINISTRATOR, Role.AUDITOR},
+    # the queue (DOMAIN.md §7): staff read their provider's lists with numbers; the administrator proposes
+    # removals and restorations, publishes lists and runs the inventory; a second person (another
+    # administrator or the head) approves a removal or restoration — never the one who proposed it
+    "view_queue_lists": {Role.CLERK, Role.HEAD, Role.EXECUTOR, Role.ADMINISTRATOR, Role.AUDITOR},
+    "manage_queue": {Role.ADMINISTRATOR},
+    "approve_queue_changes": {Role.ADMINISTRATOR, Role.HEAD},
 }
 
 
@@ -111,7 +117,10 @@ CASE_ACTIONS = {
     "file_complaint": {Role.APPLICANT},
     "upload_requested_document": {Role.APPLICANT},
     "answer_complaint": {Role.HEAD},
-    "remove_from_register": {Role.ADMINISTRATOR},
+    # removal and restoration run when the second person approves the request (queues.services.removals),
+    # so the roles that approve queue changes carry them out; the two-person rule itself is checked there
+    "remove_from_register": {Role.ADMINISTRATOR, Role.HEAD},
+    "restore_to_register": {Role.ADMINISTRATOR, Role.HEAD},
     "mark_housed": {Role.ADMINISTRATOR},
 }
 

@@ -23,8 +23,9 @@ RANK_SQL = (
 
 def ahead_count(queue_list_id: int, block_no: int, accepted_at, queue_seq: int) -> int:
     """Active places ahead of a key: the counters of the earlier blocks plus at most one block of rows."""
+    at = connection.ops.adapt_datetimefield_value(accepted_at)  # raw SQL: the column's own text form on SQLite
     with connection.cursor() as cursor:
-        cursor.execute(POSITION_SQL, [queue_list_id, block_no, queue_list_id, block_no, accepted_at, queue_seq])
+        cursor.execute(POSITION_SQL, [queue_list_id, block_no, queue_list_id, block_no, at, queue_seq])
         return int(cursor.fetchone()[0])
 
 
@@ -130,3 +131,13 @@ def estimate_wait(ahead: int, history: list[tuple[int, int]]) -> WaitEstimate:
     low = math.ceil(ahead / best)
     high = math.ceil(ahead / worst) if worst else None
     return WaitEstimate(ahead, average, low, high, len(full_years))
+
+
+def latest_snapshot(queue_list):
+    """The newest published snapshot of a list (what /queue/ shows), or None."""
+    from .models import PublishedSnapshot, SnapshotStatus
+
+    return (
+        PublishedSnapshot.objects.filter(queue_list=queue_list, status=SnapshotStatus.PUBLISHED)
+        .order_by("-published_at", "-pk").first()
+    )
