@@ -186,6 +186,9 @@ class QueueEvent(models.Model):
         indexes = [
             models.Index(fields=["queue_list", "kind", "occurred_at"], name="queue_event_kind_time"),
             models.Index(fields=["entry", "seq"], name="queue_event_entry"),
+            # what moves numbers (queues.selectors.position_history): a small slice of a list's log
+            models.Index(fields=["queue_list", "seq"], condition=models.Q(kind__in=["left", "removed", "housed", "restored"]),
+                         name="queue_event_moves"),
         ]
 
 

@@ -4,8 +4,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
 
 from .models import EventKind, QueueEntry, QueueEvent
@@ -40,13 +40,15 @@ def entry_for_application(application) -> QueueEntry | None:
     return QueueEntry.objects.filter(application=application).select_related("queue_list").first()
 
 
+# What moves a number: a place ahead leaving or coming back. A place cannot *enter* ahead of a notified
+# number (queues.services.entries._guard_nobody_notified_behind), so "entered" never appears here.
 MOVES = {
     EventKind.LEFT: -1,
     EventKind.REMOVED: -1,
     EventKind.HOUSED: -1,
     EventKind.RESTORED: +1,
-    EventKind.ENTERED: +1,  # only a place accepted out of order can enter ahead (before anyone is notified)
 }
+MOVE_KINDS = [k.value for k in MOVES]
 
 
 @dataclass(frozen=True)
@@ -61,32 +63,34 @@ def position_history(entry: QueueEntry) -> tuple[int | None, list[HistoryStep]]:
     """The notified number and how it moved since, month by month, and why — without anyone else's data.
 
     Only events after this place's registration that concern a place ahead of it are counted, so the
-    last step always ends at the current number.
+    last step always ends at the current number. Counted by month in the database (partial index
+    queue_event_moves), so a long-registered place in a big list costs one aggregate, not a loop.
     """
     if entry.notified_number is None:
         return None, []
-    start = QueueEvent.objects.filter(entry=entry, kind__in=[EventKind.REGISTERED, EventKind.RESTORED]).order_by("-seq").first()
+    start = (
+        QueueEvent.objects.filter(entry=entry, kind__in=[EventKind.REGISTERED, EventKind.RESTORED])
+        .order_by("-seq").values_list("seq", flat=True).first()
+    )
     if start is None:
         return entry.notified_number, []
-    from django.db.models import Q
-
-    events = (
-        QueueEvent.objects.filter(queue_list_id=entry.queue_list_id, seq__gt=start.seq, kind__in=list(MOVES))
-        .filter(Q(key_at__lt=entry.accepted_at) | Q(key_at=entry.accepted_at, key_seq__lt=entry.queue_seq))
-        .exclude(entry=entry)
-        .order_by("seq")
-        .values_list("occurred_at", "kind", "data")
-    )
-    months: dict[str, dict] = defaultdict(lambda: {"counts": defaultdict(int), "restorations": []})
-    for occurred_at, kind, data in events.iterator():
-        month = timezone.localtime(occurred_at).strftime("%Y-%m")
-        months[month]["counts"][kind] += 1
-        if kind == EventKind.RESTORED:
-            months[month]["restorations"].append((data.get("basis", ""), data.get("legal_basis", "")))
+    moves = QueueEvent.objects.filter(
+        Q(key_at__lt=entry.accepted_at) | Q(key_at=entry.accepted_at, key_seq__lt=entry.queue_seq),
+        queue_list_id=entry.queue_list_id, seq__gt=start, kind__in=MOVE_KINDS,
+    ).order_by()
+    months: dict[str, dict] = defaultdict(lambda: {"counts": {}, "restorations": []})
+    counted = moves.annotate(month=TruncMonth("occurred_at")).values("month", "kind").annotate(n=Count("id"))
+    for row in counted.values_list("month", "kind", "n"):
+        month, kind, n = row
+        months[f"{timezone.localtime(month) if timezone.is_aware(month) else month:%Y-%m}"]["counts"][kind] = n
+    if any(EventKind.RESTORED in m["counts"] for m in months.values()):
+        for occurred_at, data in moves.filter(kind=EventKind.RESTORED).order_by("seq").values_list("occurred_at", "data"):
+            months[timezone.localtime(occurred_at).strftime("%Y-%m")]["restorations"].append(
+                (data.get("basis", ""), data.get("legal_basis", "")))
     number = entry.notified_number
     steps = []
     for month in sorted(months):
-        counts = dict(months[month]["counts"])
+        counts = months[month]["counts"]
         number += sum(MOVES[kind] * n for kind, n in counts.items())
         steps.append(HistoryStep(month, counts, tuple(months[month]["restorations"]), number))
     return entry.notified_number, steps
@@ -98,7 +102,7 @@ def housed_per_year(queue_list_id: int, *, years: int = 5) -> list[tuple[int, in
     counted = dict(
         QueueEvent.objects.filter(queue_list_id=queue_list_id, kind=EventKind.HOUSED,
                                   occurred_at__year__gte=this_year - years)
-        .annotate(year=ExtractYear("occurred_at")).values("year").annotate(n=Count("id")).values_list("year", "n")
+        .order_by().annotate(year=ExtractYear("occurred_at")).values("year").annotate(n=Count("id")).values_list("year", "n")
     )
     return [(year, counted.get(year, 0)) for year in range(this_year - years, this_year + 1)]
 

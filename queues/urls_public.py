@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views_public as views
+
+app_name = "queues_public"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("lookup/", views.lookup, name="lookup"),  # application number + IIN, POST only for the answer
+    path("verify_tool.py", views.verify_tool, name="verify_tool"),
+    path("<slug:provider_code>/<slug:list_code>/", views.list_page, name="list"),
+    path("<slug:provider_code>/<slug:list_code>/snapshots/<int:snapshot_id>/<slug:kind>", views.snapshot_file,
+         name="snapshot_file"),
+]
