@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
 import sys
 from dataclasses import dataclass, field
@@ -59,13 +60,17 @@ class Replay:
     seq: int = 0
     places: dict = field(default_factory=dict)
 
-    def active_rows(self) -> list[dict]:
+    def iter_active_rows(self):
         active = sorted((p for p in self.places.values() if p.status in ("pending", "registered")), key=lambda p: p.key)
-        return [
-            {"ordinal": str(i), "application_number": p.number, "initials": p.initials,
-             "registered_on": p.registered_on, "category": p.category, "status": p.status}
-            for i, p in enumerate(active, start=1)
-        ]
+        for i, p in enumerate(active, start=1):
+            yield {"ordinal": str(i), "application_number": p.number, "initials": p.initials,
+                   "registered_on": p.registered_on, "category": p.category, "status": p.status}
+
+    def active_rows(self) -> list[dict]:
+        return list(self.iter_active_rows())
+
+    def active_count(self) -> int:
+        return sum(1 for p in self.places.values() if p.status in ("pending", "registered"))
 
 
 def apply_event(state: Replay, event: dict) -> None:
@@ -123,44 +128,73 @@ def replay(list_code: str, events) -> Replay:
 
 def read_log(lines) -> tuple[str, list[dict]]:
     """The published log: a header line {"list": CODE, ...}, then one event per line."""
-    lines = [line for line in lines if line.strip()]
-    if not lines:
+    list_code, events = iter_log(lines)
+    return list_code, list(events)
+
+
+def iter_log(lines) -> tuple[str, object]:
+    """read_log, lazily: the events are parsed as they are replayed."""
+    lines = (line for line in lines if line.strip())
+    first = next(lines, None)
+    if first is None:
         raise VerificationError("the log is empty")
-    header = json.loads(lines[0])
+    header = json.loads(first)
     if "list" not in header:
         raise VerificationError("the log has no header line naming the list")
-    return header["list"], [json.loads(line) for line in lines[1:]]
+    return header["list"], (json.loads(line) for line in lines)
 
 
-def compare_rows(expected: list[dict], published: list[dict]) -> None:
-    for i, (want, got) in enumerate(zip(expected, published), start=1):
+def compare_rows(expected, published) -> int:
+    """Both sides streamed in order; returns the number of rows."""
+    count = 0
+    for i, (want, got) in enumerate(itertools.zip_longest(expected, published), start=1):
+        if want is None or got is None:
+            have = count + sum(1 for _ in (published if want is None else expected)) + 1
+            raise VerificationError(
+                f"the list has {have if want is None else count} rows, the log gives {count if want is None else have}")
         got = {k: got.get(k, "") for k in CSV_COLUMNS}
         if want != got:
             raise VerificationError(f"published row {i} is {got}, the log gives {want}")
-    if len(expected) != len(published):
-        raise VerificationError(f"the list has {len(published)} rows, the log gives {len(expected)}")
+        count = i
+    return count
 
 
-def verify(log_lines, csv_text: str, manifest: dict | None = None) -> Replay:
-    list_code, events = read_log(log_lines)
+def _verify(events, csv_rows, csv_digest: str, list_code: str, manifest: dict | None) -> Replay:
     if manifest is not None:
         if manifest.get("list") != list_code:
             raise VerificationError("the manifest is for another list")
         upto = manifest["as_of_seq"]
-        if len(events) < upto:
-            raise VerificationError(f"the log ends at event {len(events)}, the snapshot follows event {upto}")
-        events = events[:upto]
+        events = itertools.islice(events, upto)
     state = replay(list_code, events)
     if manifest is not None:
+        if state.seq < manifest["as_of_seq"]:
+            raise VerificationError(f"the log ends at event {state.seq}, the snapshot follows event {manifest['as_of_seq']}")
         if state.head != manifest["chain_head"]:
             raise VerificationError("the chain head in the manifest does not match the log")
-        if hashlib.sha256(csv_text.encode("utf-8")).hexdigest() != manifest["csv_sha256"]:
+        if csv_digest != manifest["csv_sha256"]:
             raise VerificationError("the list file does not match the digest in the manifest")
-    published = list(csv.DictReader(csv_text.splitlines()))
-    compare_rows(state.active_rows(), published)
-    if manifest is not None and manifest.get("row_count") != len(published):
+    rows = compare_rows(state.iter_active_rows(), csv_rows)
+    if manifest is not None and manifest.get("row_count") != rows:
         raise VerificationError("the row count in the manifest does not match the list")
     return state
+
+
+def verify(log_lines, csv_text: str, manifest: dict | None = None) -> Replay:
+    """Check a log (any iterable of lines) and a list given as text against each other and the manifest."""
+    list_code, events = iter_log(log_lines)
+    digest = hashlib.sha256(csv_text.encode("utf-8")).hexdigest()
+    return _verify(events, csv.DictReader(csv_text.splitlines()), digest, list_code, manifest)
+
+
+def verify_files(log_path, csv_path, manifest: dict | None = None) -> Replay:
+    """The same, streaming both files: memory grows with the number of places, not with the log's length."""
+    digest = hashlib.sha256()
+    with open(csv_path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    with open(log_path, encoding="utf-8") as log, open(csv_path, encoding="utf-8", newline="") as rows:
+        list_code, events = iter_log(log)
+        return _verify(events, csv.DictReader(rows), digest.hexdigest(), list_code, manifest)
 
 
 def main(argv: list[str]) -> int:
@@ -168,19 +202,15 @@ def main(argv: list[str]) -> int:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
     try:
-        with open(argv[1], encoding="utf-8") as f:
-            log_lines = f.readlines()
-        with open(argv[2], encoding="utf-8", newline="") as f:
-            csv_text = f.read()
         manifest = None
         if len(argv) == 4:
             with open(argv[3], encoding="utf-8") as f:
                 manifest = json.load(f)
-        state = verify(log_lines, csv_text, manifest)
+        state = verify_files(argv[1], argv[2], manifest)
     except (OSError, ValueError, KeyError, VerificationError) as exc:
         print(f"FAILED: {exc}")
         return 1
-    print(f"OK: {state.seq} events, chain head {state.head}, {len(state.active_rows())} places in order")
+    print(f"OK: {state.seq} events, chain head {state.head}, {state.active_count()} places in order")
     return 0
 
 

@@ -6,6 +6,8 @@
     KEZEK_TRUST_DIR/demo-ca/*.key.pem, revoked.json     the CA's private keys: demo only, never committed (var/)
     KEZEK_TRUST_DIR/demo-keys/<username>.p12            one signing key per demo user (password demo-pass-2026)
     KEZEK_TRUST_DIR/demo-keys/citizen-{revoked,expired,auth}.p12   keys that must be refused, to try it out
+    KEZEK_TRUST_DIR/demo-keys/provider-seal.p12  the housing department's seal (an organisation certificate, no
+                                                 IIN); local settings use it as KEZEK_PROVIDER_SEAL_P12 by default
 
 Idempotent: an existing CA is reused; a user's key is reissued only when missing, expiring within 30 days,
 issued by another CA or for another IIN; the CRLs are re-signed when stale or when a key was revoked.
@@ -182,6 +184,51 @@ def issue_refused_keys(ca: DemoCA, citizen, password: str = DEMO_PASSWORD) -> li
         _write(path, key.p12(password, friendly_name=name.encode()), private=True)
         written.append(path)
     return written
+
+
+SEAL_NAME = "provider-seal"
+
+
+def _seal_current(path: Path, ca: DemoCA, password: str) -> bool:
+    if not path.exists():
+        return False
+    try:
+        _, certificate, _ = pkcs12.load_key_and_certificates(path.read_bytes(), password.encode())
+    except ValueError:
+        return False
+    return (certificate is not None and certificate.issuer == ca.nca.certificate.subject
+            and certificate.not_valid_after_utc - utcnow() >= RENEW_BEFORE and certificate.serial_number not in ca.nca.revoked)
+
+
+def issue_provider_seal(ca: DemoCA, provider=None, password: str = DEMO_PASSWORD, *, force: bool = False) -> tuple[Path, bool]:
+    """The department's seal (мөр): seals the published lists' manifests and the PDFs the server renders."""
+    from cryptography.x509.oid import NameOID
+
+    path = ca.key_path(SEAL_NAME)
+    if not force and _seal_current(path, ca, password):
+        return path, False
+    organization = provider.name_ru if provider is not None else "Отдел жилищных отношений (ДЕМО)"
+    bin_ = DEMO_BIN.get(getattr(provider, "code", ""), "990440000040")
+    subject = x509.Name([
+        x509.NameAttribute(NameOID.COMMON_NAME, f"KEZEK DEMO SEAL {getattr(provider, 'code', '').upper()}".strip()[:64]),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, _upto_64_bytes(organization)),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"BIN{bin_}"),
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
+    ])
+    key = ca.nca.issue(subject, usage=SIGNING)
+    _write(path, key.p12(password, friendly_name=SEAL_NAME.encode()), private=True)
+    return path, True
+
+
+def _upto_64_bytes(text: str) -> str:
+    """X.509 name attributes hold at most 64 (UTF-8 encoded, as cryptography counts them)."""
+    while len(text.encode()) > 64:
+        text = text[:-1]
+    return text
+
+
+def demo_seal_path(directory: Path | None = None) -> Path:
+    return Path(directory or trust_dir()) / "demo-keys" / f"{SEAL_NAME}.p12"
 
 
 def demo_key(username: str) -> Path:
