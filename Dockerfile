@@ -2,7 +2,7 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=housing_queue.settings.production
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 gettext poppler-utils curl \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 gettext poppler-utils curl postgresql-client make \
  && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 1000 kezek
 WORKDIR /app

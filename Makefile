@@ -87,8 +87,26 @@ test: system-deps venv messages
 test-fast: venv messages
 	DJANGO_SETTINGS_MODULE=housing_queue.settings.test $(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS)
 
-bench: venv
-	@echo "Benchmarks arrive with the queue and load issues; see README." && exit 1
+# Benchmarks (bench/README.md): every bench/*_bench.py (or only BENCH="queue_bench ...") against the PostgreSQL
+# database BENCH_DATABASE_URL (default kezek_bench: created and filled with a million synthetic places on the
+# first run, reused after), figures merged into bench/results.json. Never your DATABASE_URL.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kezek_bench
+bench: venv messages
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_SETTINGS_MODULE=housing_queue.settings.local DJANGO_DEBUG=0 \
+	  $(PY) bench/run.py $(BENCH)
 
 clean:
 	rm -rf $(VENV) var staticfiles
+
+# Backups (README "Backups", ops/backup.py): var/backups/kezek-<UTC time>/ (or KEZEK_BACKUP_DIR) with pg_dump -Fc of
+# DATABASE_URL (the SQLite file in demo mode), a tar of MEDIA_ROOT (scans, issued PDFs, published lists) and a
+# manifest with their sha256. Restore into a fresh database (refused over a non-empty one unless FORCE=1):
+#   make restore BACKUP=var/backups/kezek-... [TARGET_DATABASE_URL=postgres://...] [TARGET_MEDIA_ROOT=...] [FORCE=1]
+.PHONY: backup restore
+backup: venv
+	$(PY) ops/backup.py
+
+restore: venv
+	@test -n "$(BACKUP)" || { echo "make restore BACKUP=var/backups/kezek-... [TARGET_DATABASE_URL=...] [FORCE=1]" >&2; exit 2; }
+	BACKUP="$(BACKUP)" TARGET_DATABASE_URL="$(TARGET_DATABASE_URL)" TARGET_MEDIA_ROOT="$(TARGET_MEDIA_ROOT)" FORCE="$(FORCE)" \
+	  $(PY) ops/restore.py

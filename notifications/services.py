@@ -1,5 +1,14 @@
-"""Sending one notification on every channel the applicant has, each at most once."""
+"""Sending one notification on every channel the applicant has, each at most once.
 
+The Message row (unique per case, kind, channel and reference) is written in the same transaction as the send,
+so a committed send is never repeated. A worker killed after the send but before the commit repeats it on
+redelivery; the stable idempotency key makes that repeat harmless: the SMS gateway answers with the first
+reference, and the e-mail carries the same Message-ID, which the receiving side can recognise as a duplicate.
+"""
+
+import hashlib
+
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -14,6 +23,17 @@ def _render(kind: str, context: dict) -> tuple[str, str, str]:
     text = render_to_string(f"notifications/{kind}/body.txt", context).strip()
     sms = render_to_string(f"notifications/{kind}/sms.txt", context).strip()
     return subject, text, sms
+
+
+def idempotency_key(application, kind: str, channel: str, reference: str = "") -> str:
+    """The same for every attempt at one message: the case number, what, which occurrence, which channel."""
+    return f"kezek:{application.number}:{kind}:{reference}:{channel}"
+
+
+def email_message_id(key: str) -> str:
+    """A Message-ID derived from the idempotency key (RFC 5322 msg-id), so a resent e-mail is a recognisable copy."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "kezek.localhost"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}.notify@{domain}>"
 
 
 def notify_applicant(application, kind: str, context: dict, reference: str = "") -> list[Message]:
@@ -39,10 +59,12 @@ def notify_applicant(application, kind: str, context: dict, reference: str = "")
                     subject=subject,
                     body=sms_text if channel == MessageChannel.SMS else text,
                 )
+                key = idempotency_key(application, kind, channel, reference)
                 if channel == MessageChannel.EMAIL:
-                    EmailMultiAlternatives(subject, text, to=[recipient]).send()
+                    headers = {"Message-ID": email_message_id(key)}
+                    EmailMultiAlternatives(subject, text, to=[recipient], headers=headers).send()
                 elif channel == MessageChannel.SMS:
-                    message.gateway_reference = get_sms_gateway().send(recipient, sms_text)
+                    message.gateway_reference = get_sms_gateway().send(recipient, sms_text, key)
                     message.save(update_fields=["gateway_reference"])
         except IntegrityError:
             continue  # already sent on this channel
