@@ -266,6 +266,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def remove_from_register(self):
         pass
 
+    @transition(field=state, source=[CaseState.REMOVED, CaseState.REFUSED], target=CaseState.QUEUED, permission=fsm_permission("restore_to_register"))
+    def restore_to_register(self):
+        """Back in the queue by court order or proven official error; only through an approved
+        restoration request (queues.services.removals.approve_restoration), never on its own."""
+
     @transition(field=state, source=CaseState.QUEUED, target=CaseState.HOUSED, permission=fsm_permission("mark_housed"))
     def mark_housed(self):
         pass

@@ -16,6 +16,7 @@ from accounts.models import Settlement
 
 from ..forms import ConsentsForm, ContactsForm, FamilyMemberForm, HousingForm, SubmitForm, UploadForm
 from queues.models import Fund
+from queues.selectors_register import citizen_place
 
 from ..models import ApplicationDraft, CaseState, Category, DocumentType, FamilyRelation
 from ..selectors import cabinet_cases, case_actions, case_for_page, queue_position
@@ -51,6 +52,7 @@ def case_status(request, number):
             "events": [e for e in case.events.all() if e.visible_to_applicant],
             "actions": case_actions(request.user, case),
             "position": queue_position(case) if case.state == CaseState.QUEUED else None,
+            "place": citizen_place(case),  # number, how it moved, or why it was removed (queues/)
         },
     )
 
