@@ -12,6 +12,7 @@ class DocumentKind(models.TextChoices):
     REASONED_REFUSAL = "refusal", _("Reasoned refusal")
     PRELIMINARY_DECISION = "preliminary", _("Preliminary decision with hearing notice")
     COMPLAINT_ANSWER = "complaint_answer", _("Answer to a complaint")
+    HOUSING_DECISION = "housing_decision", _("Decision to provide housing")  # тұрғын үй беру туралы шешім
 
 
 def new_verification_code() -> str:

@@ -18,6 +18,7 @@ _PREFIX = {
     DocumentKind.REASONED_REFUSAL: "BT",
     DocumentKind.PRELIMINARY_DECISION: "AS",
     DocumentKind.COMPLAINT_ANSWER: "SJ",
+    DocumentKind.HOUSING_DECISION: "TB",  # тұрғын үй беру туралы шешім
 }
 
 

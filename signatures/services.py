@@ -212,8 +212,13 @@ def parse_certificates(values) -> tuple[asn1_x509.Certificate, list]:
     return certificates[0], certificates[1:]
 
 
-def prepare_decision_signing(case, head, certificates, *, method: str = "") -> PadesSession:
-    """Check the head's certificate, render the decision as it will be issued, return what the device signs."""
+def prepare_decision_signing(case, head, certificates, *, method: str = "", dry_run=None) -> PadesSession:
+    """Check the head's certificate, render the decision as it will be issued, return what the device signs.
+
+    `dry_run(signing)` runs the signing service with `signing=DRY_RUN`, so that it stops, inside its rolled-back
+    transaction, where it would issue the document; by default the case decision (review.sign_decision). Other
+    decisions about a case (the decision to provide housing, allocation.services.decisions) pass their own.
+    """
     from applications.services import review
     from documents.models import IssuedDocument, new_verification_code
     from documents.services import reserve_number
@@ -224,12 +229,13 @@ def prepare_decision_signing(case, head, certificates, *, method: str = "") -> P
     except errors.SignatureError as exc:
         _audit_refusal(head, exc, what="decision", ref=case.number)
         raise
+    run = dry_run or (lambda signing: review.sign_decision(case, head, signing=signing))
     try:
-        review.sign_decision(case, head, signing=DRY_RUN)
+        run(DRY_RUN)
     except CapturedDocument as captured:
         document_spec = captured
-    else:  # pragma: no cover - sign_decision always reaches issue_decision_document
-        raise RuntimeError("sign_decision did not reach issue_decision_document")
+    else:  # pragma: no cover - the signing service always reaches issue_decision_document
+        raise RuntimeError("the signing service did not reach issue_decision_document")
 
     now = timezone.now()
     document = IssuedDocument(
@@ -355,8 +361,10 @@ def issue_decision_document(*, kind, issued_by, application, person_iin, languag
     return document
 
 
-def sign_decision_with_key(case, head, p12: bytes, password: str):
-    """The whole interrupted flow with a key held here: seed_demo and tests (never used by a web request)."""
+def sign_decision_with_key(case, head, p12: bytes, password: str, *, sign=None):
+    """The whole interrupted flow with a key held here: seed_demo and tests (never used by a web request).
+
+    `sign(signing)` is the signing service (default: the case decision, review.sign_decision)."""
     from applications.services import review
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import padding
@@ -364,19 +372,33 @@ def sign_decision_with_key(case, head, p12: bytes, password: str):
 
     key, certificate, chain = pkcs12.load_key_and_certificates(p12, password.encode())
     certificates = [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode() for c in [certificate, *chain]]
-    session = prepare_decision_signing(case, head, certificates, method=SigningMethod.SERVER)
+    sign = sign or (lambda signing: review.sign_decision(case, head, signing=signing))
+    session = prepare_decision_signing(case, head, certificates, method=SigningMethod.SERVER, dry_run=sign)
     value = key.sign(bytes(session.signed_attrs), padding.PKCS1v15(), hashes.SHA256())
     signing = decision_signing_from_post(head, case, session_id=str(session.pk),
                                          signature_value=base64.b64encode(value).decode(), method=SigningMethod.SERVER)
-    return review.sign_decision(case, head, signing=signing)
+    return sign(signing)
 
 
 # --- the provider's seal ----------------------------------------------------------------------------------------
 
 
+def provider_seal_path(provider) -> str:
+    """The seal file of one department: KEZEK_PROVIDER_SEAL_P12, where "{provider}" stands for its code.
+
+    One installation serves many departments (DOMAIN.md §7), and each seals with its own organisation key;
+    a path without the placeholder is one seal for every department. "" when no seal applies.
+    """
+    template = getattr(settings, "KEZEK_PROVIDER_SEAL_P12", "") or ""
+    if "{provider}" not in template:
+        return template
+    return template.replace("{provider}", provider.code) if provider is not None else ""
+
+
 def seal_rendered_pdf(document, content: bytes) -> bytes:
-    """Seal a PDF the server rendered (receipts and the like) when KEZEK_PROVIDER_SEAL_P12 is configured."""
-    path = getattr(settings, "KEZEK_PROVIDER_SEAL_P12", "")
+    """Seal a PDF the server rendered (receipts and the like) with its department's seal, when configured."""
+    provider = document.application.provider if document.application_id else None
+    path = provider_seal_path(provider)
     if not path:
         return content
     password = getattr(settings, "KEZEK_PROVIDER_SEAL_PASSWORD", "")

@@ -56,14 +56,16 @@ def eds_cms_widget(payload: bytes, *, legend: str = "", button: str = ""):
 
 
 @register.inclusion_tag("signatures/_widget.html")
-def eds_decision_widget(case, form):
-    """The head's "sign" action: the browser signs the decision PDF prepared for it (PAdES)."""
+def eds_decision_widget(case, form, prepare_url=None):
+    """The head's "sign" action: the browser signs the decision PDF prepared for it (PAdES).
+
+    `prepare_url` answers with what to sign: by default the case decision's; other decisions pass their own."""
     from django.urls import reverse
 
     return {
         "mode": "pades",
         "form": form,
-        "prepare_url": reverse("signatures:prepare_decision", args=[case.number]),
+        "prepare_url": prepare_url or reverse("signatures:prepare_decision", args=[case.number]),
         "legend": _("Sign the decision with your electronic digital signature (EDS)"),
         "button": _("Sign the decision"),
         "ncalayer_url": getattr(settings, "KEZEK_NCALAYER_URL", ""),

@@ -1,0 +1,26 @@
+"""The citizen's view of allocation: offers in the cabinet, and offers and skips on the application's page."""
+
+from django import template
+
+from ..models import OfferStatus
+from ..selectors import holder_offers, holder_skips
+
+register = template.Library()
+
+
+@register.inclusion_tag("allocation/_cabinet_offers.html", takes_context=True)
+def allocation_offers(context):
+    """Open offers first: the holder answers them here (cabinet/offers/<id>/)."""
+    user = context.get("user")
+    offers = list(holder_offers(user).filter(status__in=[OfferStatus.OFFERED, OfferStatus.ACCEPTED, OfferStatus.DECIDED])[:10])
+    return {"offers": offers}
+
+
+@register.inclusion_tag("allocation/_case_allocation.html", takes_context=True)
+def allocation_history(context, case):
+    """On the application's page: the offers made to this place and the approved skips with reason and comment."""
+    user = context.get("user")
+    return {
+        "offers": list(holder_offers(user).filter(entry__application=case)[:20]),
+        "skips": list(holder_skips(user, case)[:50]),
+    }
