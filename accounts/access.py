@@ -29,6 +29,12 @@ ABILITIES = {
     "view_queue_lists": {Role.CLERK, Role.HEAD, Role.EXECUTOR, Role.ADMINISTRATOR, Role.AUDITOR},
     "manage_queue": {Role.ADMINISTRATOR},
     "approve_queue_changes": {Role.ADMINISTRATOR, Role.HEAD},
+    # housing allocation (allocation/): the administrator keeps the stock and runs rounds; a skip of someone
+    # ahead is approved by a second person; the head signs the decision to provide housing
+    "view_allocation": {Role.HEAD, Role.ADMINISTRATOR, Role.AUDITOR},
+    "manage_allocation": {Role.ADMINISTRATOR},
+    "approve_skips": {Role.ADMINISTRATOR, Role.HEAD},
+    "sign_allocation_decision": {Role.HEAD},
 }
 
 
@@ -60,8 +66,9 @@ def application_scope(user) -> Q | None:
     if not (user and user.is_authenticated and user.is_active):
         return None
     if user.role == Role.APPLICANT:
-        # by IIN, so a citizen also sees the cases a ЦОН operator entered for them
-        return Q(applicant__iin=user.iin) if user.iin else None
+        # by IIN, so a citizen also sees the cases a ЦОН operator entered for them, and the case whose place
+        # they continue after the applicant's death (queues.QueueEntry.holder)
+        return (Q(applicant__iin=user.iin) | Q(queue_entry__holder__iin=user.iin)) if user.iin else None
     if user.role == Role.OPERATOR:
         return Q(service_centre_id=user.service_centre_id)
     if user.role == Role.EXECUTOR:
@@ -121,7 +128,8 @@ CASE_ACTIONS = {
     # so the roles that approve queue changes carry them out; the two-person rule itself is checked there
     "remove_from_register": {Role.ADMINISTRATOR, Role.HEAD},
     "restore_to_register": {Role.ADMINISTRATOR, Role.HEAD},
-    "mark_housed": {Role.ADMINISTRATOR},
+    # the head's signature on the decision to provide housing closes the case (allocation.services.decisions)
+    "mark_housed": {Role.HEAD},
 }
 
 

@@ -12,6 +12,11 @@ urlpatterns = [
     path("", include("documents.urls")),
     path("", include("deadlines.urls")),
     path("", include("signatures.urls")),
+    path("queue/", include("queues.urls_public")),  # public lists and position lookup, no login
+    path("staff/queue/", include("queues.urls_register")),  # lists with numbers, removals, restorations
+    path("staff/queue/publications/", include("queues.urls_publication")),
+    path("", include("queues.urls_inventory")),  # staff/queue/inventory/… and the citizen's answer
+    path("", include("allocation.urls")),  # staff/allocation/…, the public register of skips, offers in the cabinet
     path("django-admin/", admin.site.urls),
 ]
 

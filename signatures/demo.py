@@ -204,7 +204,7 @@ def issue_provider_seal(ca: DemoCA, provider=None, password: str = DEMO_PASSWORD
     """The department's seal (мөр): seals the published lists' manifests and the PDFs the server renders."""
     from cryptography.x509.oid import NameOID
 
-    path = ca.key_path(SEAL_NAME)
+    path = ca.key_path(f"{SEAL_NAME}-{provider.code}" if provider is not None else SEAL_NAME)
     if not force and _seal_current(path, ca, password):
         return path, False
     organization = provider.name_ru if provider is not None else "Отдел жилищных отношений (ДЕМО)"
@@ -227,8 +227,9 @@ def _upto_64_bytes(text: str) -> str:
     return text
 
 
-def demo_seal_path(directory: Path | None = None) -> Path:
-    return Path(directory or trust_dir()) / "demo-keys" / f"{SEAL_NAME}.p12"
+def demo_seal_path(directory: Path | None = None, provider_code: str = "{provider}") -> Path:
+    """Each demo department's seal: provider-seal-<code>.p12 (the template with "{provider}" by default)."""
+    return Path(directory or trust_dir()) / "demo-keys" / f"{SEAL_NAME}-{provider_code}.p12"
 
 
 def demo_key(username: str) -> Path:

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "eligibility",
     "deadlines",
     "signatures",
+    "allocation",
 ]
 
 MIDDLEWARE = [
@@ -183,16 +185,37 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
+# A task taken by a worker that dies unacknowledged (acks_late) goes back to the queue after the visibility timeout.
+KEZEK_BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("KEZEK_BROKER_VISIBILITY_TIMEOUT", "3600"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2,
+                                   "visibility_timeout": KEZEK_BROKER_VISIBILITY_TIMEOUT}
+KEZEK_OUTBOX_RELAY_SECONDS = float(os.environ.get("KEZEK_OUTBOX_RELAY_SECONDS", "30"))  # pending outbox re-sent
+# Handing an outbox message to the broker after commit: one quick reconnect, then leave it to the relay, so a
+# Redis outage adds milliseconds, not seconds, to the request that accepted the application.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 CELERY_BEAT_SCHEDULE = {
-    "relay-outbox": {"task": "audit.relay_outbox", "schedule": 30.0},
+    "relay-outbox": {"task": "audit.relay_outbox", "schedule": KEZEK_OUTBOX_RELAY_SECONDS},
     # due-soon and overdue steps: alerts and breach records (deadlines/enforcement.py); idempotent
     "enforce-deadlines": {"task": "deadlines.enforce", "schedule": 300.0},
+    # published queue lists (queues/tasks.py), in CELERY_TIMEZONE (Asia/Almaty): monthly on the 1st at 02:00
+    # (2025 national base), the named "YYYY Q1" snapshot on 20 March at 03:00; both idempotent per period
+    "publish-queue-lists-monthly": {"task": "queues.publish_monthly",
+                                    "schedule": crontab(minute=0, hour=2, day_of_month=1)},
+    "publish-queue-lists-annual": {"task": "queues.publish_annual",
+                                   "schedule": crontab(minute=0, hour=3, day_of_month=20, month_of_year=3)},
+    # snapshots left generating by a worker that died are finished (queues.services.publication)
+    "resume-queue-publications": {"task": "queues.resume_publications", "schedule": 600.0},
+    # housing offers past their answer time lapse and the next person is proposed (allocation/); idempotent
+    "expire-allocation-offers": {"task": "allocation.expire_offers", "schedule": 900.0},
 }
 
 # The state-system adapters; "simulator" is the local stand-in seeded with demo people.
 KEZEK_STATE_SYSTEMS = os.environ.get("KEZEK_STATE_SYSTEMS", "simulator")
 KEZEK_SMS_BACKEND = os.environ.get("KEZEK_SMS_BACKEND", "simulator")
+# The SMS simulator (notifications/sms.py) keeps sends in memory; with a file path it logs them there as JSON lines,
+# shared by every process like a real gateway, and answers a repeated idempotency key with the first reference.
+KEZEK_SMS_SIMULATOR_LOG = os.environ.get("KEZEK_SMS_SIMULATOR_LOG", "")
+KEZEK_SMS_SIMULATOR_DELAY = float(os.environ.get("KEZEK_SMS_SIMULATOR_DELAY", "0"))  # seconds; for fault tests
 KEZEK_PDF_FONT_DIRS = env_list("KEZEK_PDF_FONT_DIRS", "/usr/share/fonts/truetype/dejavu")
 
 # Electronic signatures (signatures/trust.py, README "Electronic signatures"). The trust directory holds the
@@ -205,6 +228,15 @@ KEZEK_REVOCATION_FETCH = env_bool("KEZEK_REVOCATION_FETCH", False)  # also fetch
 KEZEK_NCALAYER_URL = os.environ.get("KEZEK_NCALAYER_URL", "wss://127.0.0.1:13579")
 KEZEK_PROVIDER_SEAL_P12 = os.environ.get("KEZEK_PROVIDER_SEAL_P12", "")  # server-side seal for rendered PDFs
 KEZEK_PROVIDER_SEAL_PASSWORD = os.environ.get("KEZEK_PROVIDER_SEAL_PASSWORD", "")
+
+# Public position lookup (/queue/lookup/): attempts per client IP as "COUNT/SECONDS", counted in the Django cache.
+KEZEK_LOOKUP_RATE = os.environ.get("KEZEK_LOOKUP_RATE", "20/600")
+# With Redis the cache (and so the lookup limit) is shared by every web worker; without it each process counts alone.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "kezek"}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 
 # The demo housing department's seal (`manage.py demo_ca`, run by seed_demo) seals the published queue lists and
 # rendered PDFs when nothing else is configured; production names its seal explicitly (KEZEK_PROVIDER_SEAL_P12).
-if not KEZEK_PROVIDER_SEAL_P12 and (KEZEK_TRUST_DIR / "demo-keys" / "provider-seal.p12").exists():  # noqa: F405
-    KEZEK_PROVIDER_SEAL_P12 = str(KEZEK_TRUST_DIR / "demo-keys" / "provider-seal.p12")  # noqa: F405
+# One seal per department: "{provider}" in the path stands for the department's code.
+if not KEZEK_PROVIDER_SEAL_P12 and any((KEZEK_TRUST_DIR / "demo-keys").glob("provider-seal-*.p12")):  # noqa: F405
+    KEZEK_PROVIDER_SEAL_P12 = str(KEZEK_TRUST_DIR / "demo-keys" / "provider-seal-{provider}.p12")  # noqa: F405
     KEZEK_PROVIDER_SEAL_PASSWORD = KEZEK_PROVIDER_SEAL_PASSWORD or "demo-pass-2026"  # noqa: F405

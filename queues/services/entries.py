@@ -107,8 +107,23 @@ def _locked_entry(application) -> tuple[QueueEntry | None, object]:
     return entry, head
 
 
+# Case transitions that only follow a change the queue's own flow already made to the place: removal and
+# restoration (two people decide, queues.services.removals) and housing (the signed allocation decision).
+FOLLOWS_PLACE = {
+    "remove_from_register": (EntryStatus.REMOVED,),
+    "restore_to_register": (EntryStatus.REGISTERED,),
+    "mark_housed": (EntryStatus.HOUSED,),
+}
+
+
 def on_case_transition(case, name: str) -> None:
     """Called by applications.services.workflow.apply_transition after every case transition."""
+    if name in FOLLOWS_PLACE:
+        status = QueueEntry.objects.filter(application=case).values_list("status", flat=True).first()
+        if status is not None and status not in FOLLOWS_PLACE[name]:
+            raise ServiceError(_("This change is made through the queue's own procedure (removal or restoration "
+                                 "with a second approver, or a signed housing decision)."))
+        return
     if name == "sign_registration":
         register_entry(case)
     elif name in LEAVING_TRANSITIONS:

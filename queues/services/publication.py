@@ -28,6 +28,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from applications.services.errors import ServiceError
 
@@ -55,7 +56,7 @@ FILES_ROOT = "published"
 
 
 class PublicationError(ServiceError):
-    message = _("The list could not be published.")
+    message = gettext_lazy("The list could not be published.")
 
 
 class NameTaken(PublicationError):
@@ -342,7 +343,7 @@ def render_pdf(snapshot: PublishedSnapshot, path, *, progress=None) -> int:
         list_code=queue_list.code, list_name_kk=queue_list.name_kk, list_name_ru=queue_list.name_ru,
         provider_kk=provider.name_kk, provider_ru=provider.name_ru, snapshot_name=snapshot.name,
         published_on=timezone.localtime(moment).strftime("%d.%m.%Y %H:%M"), chain_head=snapshot.chain_head,
-        as_of_seq=snapshot.as_of_seq or 0, row_count=snapshot.row_count, sealed=seal_configured(),
+        as_of_seq=snapshot.as_of_seq or 0, row_count=snapshot.row_count, sealed=seal_configured(provider),
         categories=categories,
     )
     stream = rows.order_by("ordinal").values_list(
@@ -380,7 +381,7 @@ def _generate(snapshot: PublishedSnapshot) -> None:
     render_pdf(snapshot, media_path(paths[".pdf"]), progress=lambda done, _rows: _progress(snapshot, seq + done, total))
 
     digests = {ext: _sha256(media_path(paths[ext])) for ext in (".csv", ".pdf", ".jsonl")}
-    sealed = seal_configured()
+    sealed = seal_configured(queue_list.provider)
     manifest = {
         "format": MANIFEST_FORMAT,
         "list": queue_list.code,
@@ -398,7 +399,7 @@ def _generate(snapshot: PublishedSnapshot) -> None:
     }
     manifest_bytes = manifest_json(manifest)
     media_path(paths[".json"]).write_bytes(manifest_bytes)
-    signature = seal(manifest_bytes) if sealed else b""
+    signature = seal(manifest_bytes, queue_list.provider) if sealed else b""
     if signature:
         media_path(paths[".p7s"]).write_bytes(signature)
 
@@ -465,17 +466,21 @@ def request_publication(queue_list, user) -> tuple[PublishedSnapshot, bool]:
 
 # --- the provider's seal ----------------------------------------------------------------------------------------
 
-def seal_configured() -> bool:
-    return bool(getattr(settings, "KEZEK_PROVIDER_SEAL_P12", ""))
+def seal_configured(provider=None) -> bool:
+    from signatures.services import provider_seal_path
+
+    return bool(provider_seal_path(provider))
 
 
-def seal(content: bytes) -> bytes:
+def seal(content: bytes, provider=None) -> bytes:
     """Detached CMS (DER) over `content` with the provider's seal; the seal's certificate is checked first
     (trusted path, validity, revocation) so nothing is published under a seal nobody can verify."""
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
-    path = Path(settings.KEZEK_PROVIDER_SEAL_P12)
+    from signatures.services import provider_seal_path
+
+    path = Path(provider_seal_path(provider))
     password = getattr(settings, "KEZEK_PROVIDER_SEAL_PASSWORD", "") or ""
     try:
         key, certificate, chain = pkcs12.load_key_and_certificates(path.read_bytes(), password.encode() or None)

@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.access import has_ability
 from applications.models import FamilyMember
@@ -36,11 +37,11 @@ _EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"
 
 
 class AlreadyDecided(ServiceError):
-    message = _("This request has already been decided; nothing was changed.")
+    message = gettext_lazy("This request has already been decided; nothing was changed.")
 
 
 class OwnProposal(NotPermitted):
-    message = _("You proposed this change; another officer must decide on it.")
+    message = gettext_lazy("You proposed this change; another officer must decide on it.")
 
 
 # --- shared checks ---------------------------------------------------------------------------------------------
@@ -218,9 +219,9 @@ def approve_removal(request: RemovalRequest, approver, comment: str = "") -> Rem
                            data={"request": req.pk, "successor_iin": person.iin})
             topic = "queues.notify_continued"
         else:
-            apply_transition(case, "remove_from_register", actor=approver,
+            remove_entry(entry, ground=req.ground, legal_basis=req.legal_basis, request_id=req.pk)  # place first:
+            apply_transition(case, "remove_from_register", actor=approver,  # the case follows a closed place only
                              comment=f"{RemovalGround(req.ground).label} — {req.legal_basis}")
-            remove_entry(entry, ground=req.ground, legal_basis=req.legal_basis, request_id=req.pk)
             topic = "queues.notify_removed"
         _decide(req, approver, RequestStatus.APPROVED, comment)
         enqueue(topic, {"request_id": req.pk}, dedupe_key=f"queue-removal:{req.pk}")
@@ -279,14 +280,14 @@ def approve_restoration(request: RestorationRequest, approver, comment: str = ""
         req = _lock_request(RestorationRequest, request)
         _check_decider(req, approver)
         case = lock_case(req.entry.application)
+        event = restore_entry(req.entry, basis=req.basis, legal_basis=req.legal_basis, request_id=req.pk)
         try:
             with transaction.atomic():
                 apply_transition(case, "restore_to_register", actor=approver,
                                  comment=f"{RestorationBasis(req.basis).label} — {req.legal_basis}")
-        except IntegrityError:  # one active case per person per provider
+        except IntegrityError:  # one active case per person per provider; the outer transaction undoes the place
             raise ServiceError(_("The person has another active application with this department; "
                                  "it must be closed before this one can be restored.")) from None
-        event = restore_entry(req.entry, basis=req.basis, legal_basis=req.legal_basis, request_id=req.pk)
         _decide(req, approver, RequestStatus.APPROVED, comment)
         enqueue("queues.notify_restored", {"request_id": req.pk}, dedupe_key=f"queue-restoration:{req.pk}")
         enqueue("queues.notify_moved_back", {"request_id": req.pk, "after_entry_id": req.entry_id},

@@ -85,9 +85,35 @@ TRANSITIONS = {
     "send_back_to_executor": ("awaiting_signature", "head", lambda c, u, us: review.send_back(c, u, "fix"), CaseState.IN_REVIEW),
     "sign": ("awaiting_signature", "head", lambda c, u, us: review.sign_decision(c, u), CaseState.QUEUED),
     "withdraw": ("registered", "citizen", lambda c, u, us: review.withdraw(c, u), CaseState.WITHDRAWN),
-    "remove_from_register": ("queued", "admin", lambda c, u, us: run_transition(c, "remove_from_register", actor=u), CaseState.REMOVED),
-    "mark_housed": ("queued", "head", lambda c, u, us: run_transition(c, "mark_housed", actor=u), CaseState.HOUSED),
+    "remove_from_register": ("queued", "admin", lambda c, u, us: _after_place(c, u, "remove_from_register"), CaseState.REMOVED),
+    "mark_housed": ("queued", "head", lambda c, u, us: _after_place(c, u, "mark_housed"), CaseState.HOUSED),
 }
+
+
+def _after_place(case, user, name):
+    """These transitions follow the queue's own procedure, which closes the place first (queues.services)."""
+    from django.db import transaction
+
+    from queues.models import QueueEntry
+    from queues.services import entries
+
+    with transaction.atomic():
+        entry = QueueEntry.objects.get(application=case)
+        if name == "mark_housed":
+            entries.house_entry(entry, decision_number="D-1")
+        else:
+            entries.remove_entry(entry, ground="OWN_REQUEST", legal_basis="art. 73", request_id=0)
+        return run_transition(case, name, actor=user)
+
+
+@pytest.mark.parametrize("name", ["remove_from_register", "mark_housed"])
+def test_no_one_click_removal_or_housing(department, users, name):
+    """Without the removal flow or a signed housing decision the case transition is refused, whoever asks."""
+    case = at("queued", department, users)
+    for role in ("admin", "head"):
+        with pytest.raises(ServiceError):
+            run_transition(case, name, actor=users[role])
+    assert case.__class__.objects.get(pk=case.pk).state == CaseState.QUEUED
 
 
 @pytest.mark.parametrize("action", sorted(TRANSITIONS))

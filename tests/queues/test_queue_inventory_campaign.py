@@ -95,6 +95,15 @@ def accept(dept, users, person, **kwargs):
     return accept_application(intake_request(dept, users["operator"], person=person, **kwargs))
 
 
+
+@pytest.fixture(autouse=True)
+def english():
+    """The assertions read the English messages; the default language is Kazakh."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
 @pytest.fixture
 def places(department, users):
     """Active places of the demo people: some registered in the queue, some still pending a decision."""

@@ -26,6 +26,12 @@ def on_commit():
     return TestCase.captureOnCommitCallbacks(execute=True)
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """The assertions read the English texts; the pages are translated (kk by default)."""
+    client.cookies["kezek_language"] = "en"
+
+
 @pytest.fixture
 def cases(department, users):
     registry = get_individuals_registry()

@@ -244,12 +244,12 @@ def test_the_demo_ca_issues_a_provider_seal_that_openssl_trusts(people_list, set
     settings.KEZEK_REVOCATION_MODE = "require"
     settings.KEZEK_REVOCATION_FETCH = False
     call_command("demo_ca", force=True, stdout=io.StringIO())
-    seal_path = tmp_path / "trust" / "demo-keys" / "provider-seal.p12"
+    seal_path = tmp_path / "trust" / "demo-keys" / f"provider-seal-{queue_list.provider.code}.p12"
     assert seal_path.exists()
     before = seal_path.read_bytes()
     call_command("demo_ca", force=True, stdout=io.StringIO())
     assert seal_path.read_bytes() == before  # idempotent
-    settings.KEZEK_PROVIDER_SEAL_P12 = str(seal_path)
+    settings.KEZEK_PROVIDER_SEAL_P12 = str(tmp_path / "trust" / "demo-keys" / "provider-seal-{provider}.p12")
     settings.KEZEK_PROVIDER_SEAL_PASSWORD = "demo-pass-2026"
     snapshot = publication.publish_list(queue_list, kind=SnapshotKind.ON_DEMAND)
     assert snapshot.status == SnapshotStatus.PUBLISHED, snapshot.error

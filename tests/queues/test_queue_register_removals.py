@@ -251,6 +251,20 @@ def test_death_with_a_successor_keeps_the_place(queue_list, users, django_captur
     assert numbers([places[0], places[2]]) == [1, 3]
 
 
+def test_the_successor_sees_the_case_they_continue(queue_list, users):
+    from accounts.access import can_view_application
+    from accounts.models import Role
+    from tests.factories import UserFactory
+
+    target = registered_place(queue_list, users["operator"])
+    member = family_member(target.application, 3, surname="Жұмабаева", given_name="Айгүл")
+    successor = UserFactory(username="successor", role=Role.APPLICANT, iin=member.iin)
+    assert not can_view_application(successor, target.application)
+    removals.approve_removal(propose(target, users["admin"], ground="DEATH", successor=member), users["head"])
+    assert can_view_application(successor, target.application)
+    assert not can_view_application(users["other_citizen"], target.application)
+
+
 def test_a_successor_known_only_to_the_registry_is_created_from_it(queue_list, users):
     from tests.web.web_support import adults
 

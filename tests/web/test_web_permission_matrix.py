@@ -149,6 +149,116 @@ EXPECTED = {
     "deadlines:calendar_remove":     [Row(None,      405,  405,  405,  405,  405,  405,  405,  405,  # POST only
                                           extra={"pk": 999999},  # no such exception: the administrator gets 404
                                           post=(L, 403, 403, 403, 403, 403, 404, 403))],
+    # public queue pages (queues/urls_public.py): everyone, no login; an empty lookup POST re-shows the form (200)
+    "queues_public:index":           [Row(None,      200,  200,  200,  200,  200,  200,  200,  200)],
+    "queues_public:lookup":          [Row(None,      200,  200,  200,  200,  200,  200,  200,  200)],
+    "queues_public:verify_tool":     [Row(None,      200,  200,  200,  200,  200,  200,  200,  200)],
+    "queues_public:list":            [Row(None,      200,  200,  200,  200,  200,  200,  200,  200,
+                                          extra={"provider_code": "almaty", "list_code": "almaty-communal-general"}),
+                                      Row(None,      NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,  # unknown list
+                                          extra={"provider_code": "almaty", "list_code": "no-such-list"},
+                                          post=(405,) * 8)],  # read-only pages answer POST with 405
+    "queues_public:snapshot_file":   [Row(None,      NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,  # no such snapshot
+                                          extra={"provider_code": "almaty", "list_code": "almaty-communal-general",
+                                                 "snapshot_id": 999999, "kind": "csv"},
+                                          post=(405,) * 8)],
+    # annual inventory (queues/urls_inventory.py): staff with view_queue_lists read their own provider's campaigns
+    # and findings, only the administrator (manage_queue) acts; the holder answers in the cabinet (others: 404)
+    "queues_inventory:campaigns":    [Row(None,      L,    403,  403,  200,  200,  200,  200,  200,
+                                          post=(L, 403, 403, 403, 403, 403, 400, 403))],  # empty start form: 400
+    "queues_inventory:campaign":     [Row("campaign", L,   403,  403,  MINE, MINE, MINE, MINE, MINE)],
+    "queues_inventory:close":        [Row("campaign", 405, 405,  405,  405,  405,  405,  405,  405,  # POST only
+                                          post=(L, 403, 403, 403, 403, 403, (R, NO), 403))],
+    "queues_inventory:resume":       [Row("campaign", 405, 405,  405,  405,  405,  405,  405,  405,  # POST only
+                                          post=(L, 403, 403, 403, 403, 403, (R, NO), 403))],
+    "queues_inventory:finding":      [Row("finding", L,    403,  403,  MINE, MINE, MINE, MINE, MINE)],
+    "queues_inventory:dismiss":      [Row("finding", 405,  405,  405,  405,  405,  405,  405,  405,  # POST only
+                                          post=(L, 403, 403, 403, 403, 403, (400, NO), 403))],
+    "queues_inventory:propose_removal": [Row("finding", 405, 405, 405, 405,  405,  405,  405,  405,  # POST only
+                                          post=(L, 403, 403, 403, 403, 403, (400, NO), 403))],
+    "queues_inventory:answer":       [Row("finding", L,    MINE, 403,  403,  403,  403,  403,  403,
+                                          post=(L, (400, NO), 403, 403, 403, 403, 403, 403))],
+    # staff register (queues/urls_register.py): view_queue_lists reads its own provider's lists and places (another
+    # provider's answer 404); the administrator proposes removals and restorations (manage_queue); the head or
+    # another administrator decides (approve_queue_changes); an empty proposal re-shows the place with errors (200)
+    "queues_register:lists":         [Row(None,      L,    403,  403,  200,  200,  200,  200,  200)],
+    "queues_register:list":          [Row(None,      L,    403,  403,  200,  200,  200,  200,  200,
+                                          extra={"list_code": "almaty-communal-socially-vulnerable"}),
+                                      Row(None,      L,    403,  403,  NO,   NO,   NO,   NO,   NO,  # another provider's
+                                          extra={"list_code": "aktobe-communal-socially-vulnerable"})],
+    "queues_register:entry":         [Row("case",    L,    403,  403,  MINE, MINE, 200,  MINE, MINE)],  # executor: both cases are the own provider's
+    "queues_register:propose_removal": [Row("case",  405,  405,  405,  405,  405,  405,  405,  405,  # POST only
+                                          post=(L, 403, 403, 403, 403, 403, (200, NO), 403))],
+    "queues_register:propose_restoration": [Row("case", 405, 405, 405, 405, 405,  405,  405,  405,  # POST only
+                                          post=(L, 403, 403, 403, 403, 403, (200, NO), 403))],
+    "queues_register:requests":      [Row(None,      L,    403,  403,  200,  200,  200,  200,  200)],
+    "queues_register:decide":        [Row(None,      405,  405,  405,  405,  405,  405,  405,  405,  # POST only
+                                          extra={"kind": "removal", "pk": 999999},  # no such request: approvers get 404
+                                          post=(L, 403, 403, 403, NO, 403, NO, 403))],
+    "queues_register:request_document": [Row(None,   NO,   NO,   NO,   NO,   NO,   NO,   NO,   NO,  # like scans: 404
+                                          extra={"kind": "removal", "pk": 999999})],
+    # published lists (queues/urls_publication.py): view_queue_lists sees its own provider's snapshots (no such
+    # snapshot: 404); only the administrator publishes (manage_queue), and only the own provider's lists
+    "queues_publication:index":      [Row(None,      L,    403,  403,  200,  200,  200,  200,  200)],
+    "queues_publication:publish":    [Row(None,      405,  405,  405,  405,  405,  405,  405,  405,  # POST only
+                                          extra={"code": "almaty-communal-socially-vulnerable"},
+                                          post=(L, 403, 403, 403, 403, 403, R, 403)),
+                                      Row(None,      405,  405,  405,  405,  405,  405,  405,  405,  # another provider's
+                                          extra={"code": "aktobe-communal-socially-vulnerable"},
+                                          post=(L, 403, 403, 403, 403, 403, NO, 403))],
+    "queues_publication:snapshot":   [Row(None,      L,    403,  403,  NO,   NO,   NO,   NO,   NO,
+                                          extra={"pk": 999999})],
+    "queues_publication:progress":   [Row(None,      L,    403,  403,  NO,   NO,   NO,   NO,   NO,
+                                          extra={"pk": 999999})],
+    "queues_publication:download":   [Row(None,      L,    403,  403,  NO,   NO,   NO,   NO,   NO,
+                                          extra={"pk": 999999, "kind": "csv"})],
+    # housing allocation (allocation/urls.py; accounts/access.py: view_allocation, manage_allocation, approve_skips,
+    # sign_allocation_decision): staff read their own department's rounds, the administrator acts, a second officer
+    # decides skips, the head signs; the holder answers in the cabinet, the branch's operator at the ЦОН; the register
+    # of skips is public (a round still in draft is not). An empty POST to a form re-renders it (400) or goes back (R).
+    "allocation:rounds":             [Row(None,      L,    403,  403,  403,  200,  403,  200,  200)],
+    "allocation:round_create":       [Row(None,      L,    403,  403,  403,  403,  403,  200,  403,
+                                          post=(L, 403, 403, 403, 403, 403, 400, 403))],
+    "allocation:round":              [Row("alloc_round", L, 403, 403,  403,  MINE, 403,  MINE, MINE)],
+    "allocation:round_dwellings":    [Row("alloc_round", 405, 405, 405, 405, 405,  405,  405,  405,  # POST only
+                                          post=(L, 403, 403, 403, 403, 403, (400, NO), 403))],
+    "allocation:round_remove_dwelling": [Row("alloc_round", 405, 405, 405, 405, 405, 405, 405, 405,  # POST only
+                                          extra={"dwelling_pk": 999999},
+                                          post=(L, 403, 403, 403, 403, 403, (R, NO), 403))],
+    "allocation:round_shares":       [Row("alloc_round", 405, 405, 405, 405, 405,  405,  405,  405,  # POST only
+                                          post=(L, 403, 403, 403, 403, 403, (400, NO), 403))],
+    "allocation:round_propose":      [Row("alloc_round", 405, 405, 405, 405, 405,  405,  405,  405,  # POST only
+                                          post=(L, 403, 403, 403, 403, 403, (R, NO), 403))],
+    "allocation:round_send":         [Row("alloc_round", 405, 405, 405, 405, 405,  405,  405,  405,  # POST only
+                                          post=(L, 403, 403, 403, 403, 403, (R, NO), 403))],
+    "allocation:round_close":        [Row("alloc_round", 405, 405, 405, 405, 405,  405,  405,  405,  # POST only
+                                          post=(L, 403, 403, 403, 403, 403, (R, NO), 403))],
+    "allocation:skip_decide":        [Row("alloc_skip", 405, 405,  405,  405,  405,  405,  405,  405,  # POST only
+                                          post=(L, 403, 403, 403, (R, NO), 403, (R, NO), 403))],
+    "allocation:decision_draft":     [Row("alloc_offer", 405, 405, 405,  405,  405,  405,  405,  405,  # POST only
+                                          post=(L, 403, 403, 403, 403, 403, (R, NO), 403))],
+    "allocation:decision":           [Row("alloc_decision", L, 403, 403, 403, MINE, 403,  MINE, MINE,
+                                          post=(L, 403, 403, 403, 405, 403, 405, 405))],  # read-only page
+    "allocation:decision_prepare":   [Row("alloc_decision", 405, 405, 405, 405, 405, 405, 405,  405,  # POST only
+                                          post=(L, 403, 403, 403, (400, NO), 403, 403, 403))],  # no certificate: 400
+    "allocation:decision_sign":      [Row("alloc_decision", 405, 405, 405, 405, 405, 405, 405,  405,  # POST only
+                                          post=(L, 403, 403, 403, (400, NO), 403, 403, 403))],  # offer not accepted
+    "allocation:dwellings":          [Row(None,      L,    403,  403,  403,  200,  403,  200,  200)],
+    "allocation:dwelling_add":       [Row(None,      L,    403,  403,  403,  403,  403,  200,  403,
+                                          post=(L, 403, 403, 403, 403, 403, 400, 403))],
+    "allocation:dwelling_import":    [Row(None,      L,    403,  403,  403,  403,  403,  200,  403,
+                                          post=(L, 403, 403, 403, 403, 403, 400, 403))],
+    "allocation:dwelling_withdraw":  [Row("alloc_dwelling", 405, 405, 405, 405, 405, 405, 405,  405,  # POST only
+                                          post=(L, 403, 403, 403, 403, 403, (R, NO), 403))],
+    "allocation:centre":             [Row(None,      L,    403,  200,  403,  403,  403,  403,  403)],
+    "allocation:centre_offer":       [Row("alloc_offer", L, 403, MINE, 403,  403,  403,  403,  403,
+                                          post=(L, 403, (400, NO), 403, 403, 403, 403, 403))],
+    "allocation:offer":              [Row("alloc_offer", L, MINE, 403, 403,  403,  403,  403,  403,
+                                          post=(L, (400, NO), 403, 403, 403, 403, 403, 403))],
+    "allocation:public_rounds":      [Row(None,      200,  200,  200,  200,  200,  200,  200,  200,
+                                          post=(405,) * 8)],
+    "allocation:public_round":       [Row("alloc_public_round", MINE, MINE, MINE, MINE, MINE, MINE, MINE, MINE,
+                                          post=(405,) * 8)],
 }
 # fmt: on
 
@@ -202,14 +312,41 @@ def _object_for(world, kind, role, variant):
     if kind == "complaint":
         key = (OWN_COMPLAINT if variant == "own" else OTHER_COMPLAINT)[role]
         return world.complaints[key].number, key
+    if kind in ("campaign", "finding"):
+        campaign, finding = _inventory(world, variant)
+        return (campaign.pk, f"{variant} inventory") if kind == "campaign" else (finding.pk, f"{variant} inventory finding")
     if kind == "step":
         return ("housing", "the housing step") if variant == "own" else ("no-such-step", "an unknown step")
+    if kind.startswith("alloc_"):  # housing allocation objects (tests/allocation/allocation_support.py)
+        from tests.allocation.allocation_support import matrix_object
+
+        return matrix_object(world, kind, role, variant)
     if kind == "draft":
         from applications.services.drafts import open_draft
 
         owner = world.users["citizen" if variant == "own" else "other_citizen"]
         return open_draft(owner).pk, f"draft of {owner.username}"
     raise AssertionError(f"unknown object kind {kind}")
+
+
+def _inventory(world, variant):
+    """An inventory with one finding: own = this provider's, about the demo citizen's place; other = the other
+    provider's, about another citizen's place (created once per world)."""
+    cache = world.__dict__.setdefault("inventory", {})
+    if variant not in cache:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from queues.models import CampaignStatus, FindingKind, InventoryCampaign, InventoryFinding
+
+        case = world.cases["portal_case" if variant == "own" else "other_citizen_case"]
+        campaign = InventoryCampaign.objects.create(
+            provider=case.provider, year=2026, status=CampaignStatus.REVIEW, started_by=world.users["admin"],
+            response_due=timezone.localdate() + timedelta(days=30), total=1, checked=1)
+        cache[variant] = (campaign, InventoryFinding.objects.create(campaign=campaign, entry=case.queue_entry,
+                                                                    kind=FindingKind.NOT_FOUND))
+    return cache[variant]
 
 
 def _kwargs_for(converters, value, extra):

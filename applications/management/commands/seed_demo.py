@@ -16,6 +16,9 @@ from signatures.demo import sign_decision_as
 
 PASSWORD = "demo-pass-2026"
 CITIZEN_IIN = "900215300126"
+# the supporting document of the demo removal (a one-page PDF the upload check accepts)
+DEMO_PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+            b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
 
 PROVIDERS = [
     # code, profile, kk, ru, en, settlement (code, kind, kk, ru, en)
@@ -59,7 +62,8 @@ class Command(BaseCommand):
             if isinstance(user, User):
                 user.refresh_from_db(fields=["iin"])
         created = self._applications(providers, users)
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new applications)."))
+        published = self._publish_lists()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new applications, {published} lists published)."))
         self.stdout.write("Logins (password for all: %s):" % PASSWORD)
         for username, role in [("citizen", "applicant, IIN 900215300126"), ("operator", "ЦОН operator"), ("clerk", "clerk"),
                                ("head", "head"), ("executor", "executor"), ("admin", "administrator"), ("auditor", "auditor")]:
@@ -67,6 +71,19 @@ class Command(BaseCommand):
         from signatures.demo import demo_key
 
         self.stdout.write(f"EDS signing keys: {demo_key('<login>')} (key password {PASSWORD})")
+
+    def _publish_lists(self) -> int:
+        """A first publication of every list with places, so /queue/ has something to show (once)."""
+        from queues.models import PublishedSnapshot, QueueList, SnapshotKind, SnapshotStatus
+        from queues.services.publication import publish_list
+
+        published = 0
+        lists = QueueList.objects.filter(is_active=True, entries__isnull=False).distinct()
+        for queue_list in lists:
+            if not PublishedSnapshot.objects.filter(queue_list=queue_list, status=SnapshotStatus.PUBLISHED).exists():
+                publish_list(queue_list, kind=SnapshotKind.ON_DEMAND)
+                published += 1
+        return published
 
     def _providers(self):
         result = {}
@@ -218,6 +235,23 @@ class Command(BaseCommand):
             return
         sign_decision_as(case, users["head"])  # with the head's demo EDS key (plain approval if EDS is off)
         review.dispatch_decision(case, users["clerk"])
-        if state in (CaseState.REMOVED, CaseState.HOUSED):
-            name = "remove_from_register" if state == CaseState.REMOVED else "mark_housed"
-            run_transition(case, name, actor=users["admin"], comment="demo")
+        if state == CaseState.REMOVED:  # through the two-person flow: the administrator proposes, the head approves
+            from django.core.files.uploadedfile import SimpleUploadedFile
+
+            from queues.services.removals import approve_removal, propose_removal
+
+            request = propose_removal(
+                case.queue_entry, users["admin"], ground="OWN_REQUEST", reason="demo: the applicant asked in writing",
+                legal_basis="Law on Housing Relations, art. 73", effective_date=timezone.localdate(),
+                document=SimpleUploadedFile("request.pdf", DEMO_PDF, content_type="application/pdf"),
+            )
+            approve_removal(request, users["head"])
+        elif state == CaseState.HOUSED:  # as the head's signature on a decision to provide housing does (allocation/)
+            from queues.models import QueueEntry
+            from queues.services.entries import house_entry
+
+            with transaction.atomic():
+                entry = QueueEntry.objects.filter(application=case, status="registered").first()
+                if entry is not None:
+                    house_entry(entry, decision_number="demo")
+                case = run_transition(case, "mark_housed", actor=users["head"], comment="demo")

@@ -46,9 +46,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"  refused on purpose: {path}")
         from accounts.models import Provider
 
-        provider = Provider.objects.filter(code="almaty").first() or Provider.objects.order_by("code").first()
-        path, new = demo.issue_provider_seal(ca, provider, options["password"], force=options["reissue"])
-        self.stdout.write(f"  {'provider seal':<16} {'(no IIN)':<16} {path}{'  (new)' if new else ''}")
+        for provider in Provider.objects.order_by("code"):  # each department seals with its own key
+            path, new = demo.issue_provider_seal(ca, provider, options["password"], force=options["reissue"])
+            self.stdout.write(f"  {'seal ' + provider.code:<16} {'(no IIN)':<16} {path}{'  (new)' if new else ''}")
         if created or demo.crls_stale(ca):
             demo.write_crls(ca)
         self.stdout.write(self.style.SUCCESS(
