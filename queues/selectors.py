@@ -36,6 +36,44 @@ def position(entry: QueueEntry) -> int | None:
     return ahead_count(entry.queue_list_id, entry.block_no, entry.accepted_at, entry.queue_seq) + 1
 
 
+# The public lookup in one round trip: find the place by application number and holder IIN and count its number.
+LOOKUP_SQL = (
+    "SELECT e.status, e.active, e.notified_number, l.code, l.name_kk, l.name_ru, l.name_en,"
+    " CASE WHEN e.active THEN 1"
+    " + COALESCE((SELECT SUM(b.active_count) FROM queues_queueblock b"
+    "             WHERE b.queue_list_id = e.queue_list_id AND b.block_no < e.block_no), 0)"
+    " + (SELECT COUNT(*) FROM queues_queueentry x WHERE x.queue_list_id = e.queue_list_id AND x.block_no = e.block_no"
+    "    AND x.active AND (x.accepted_at, x.queue_seq) < (e.accepted_at, e.queue_seq)) END"
+    " FROM queues_queueentry e"
+    " JOIN applications_application a ON a.id = e.application_id"
+    " JOIN applications_person p ON p.id = e.holder_id"
+    " JOIN queues_queuelist l ON l.id = e.queue_list_id"
+    " WHERE a.number = %s AND p.iin = %s"
+)
+
+
+@dataclass(frozen=True)
+class PlaceAnswer:
+    status: str
+    active: bool
+    notified_number: int | None
+    list_code: str
+    list_names: dict
+    number: int | None
+
+
+def lookup_place(application_number: str, iin: str) -> PlaceAnswer | None:
+    """The place held by this IIN under this application number, with its number; None for any mismatch."""
+    with connection.cursor() as cursor:
+        cursor.execute(LOOKUP_SQL, [application_number, iin])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    status, active, notified, code, kk, ru, en, number = row
+    return PlaceAnswer(status, bool(active), notified, code, {"kk": kk, "ru": ru, "en": en},
+                       int(number) if number is not None else None)
+
+
 def entry_for_application(application) -> QueueEntry | None:
     return QueueEntry.objects.filter(application=application).select_related("queue_list").first()
 
@@ -97,14 +135,29 @@ def position_history(entry: QueueEntry) -> tuple[int | None, list[HistoryStep]]:
 
 
 def housed_per_year(queue_list_id: int, *, years: int = 5) -> list[tuple[int, int]]:
-    """(year, places housed) for the last `years` full and the current year, oldest first; zero years included."""
+    """(year, places housed) for the last `years` full and the current year, oldest first; zero years included.
+
+    The same for everyone in a list until its log grows, so it is cached under the list's chain length:
+    any new event makes a new key, and a lookup pays one primary-key read instead of an aggregate.
+    """
+    from django.core.cache import cache
+
+    from .models import LedgerHead
+
     this_year = timezone.localdate().year
+    head = LedgerHead.objects.filter(queue_list_id=queue_list_id).values_list("seq", flat=True).first() or 0
+    key = f"queues:housed:{queue_list_id}:{head}:{this_year}:{years}"
+    cached = cache.get(key)
+    if cached is not None:
+        return [tuple(pair) for pair in cached]
     counted = dict(
         QueueEvent.objects.filter(queue_list_id=queue_list_id, kind=EventKind.HOUSED,
                                   occurred_at__year__gte=this_year - years)
         .order_by().annotate(year=ExtractYear("occurred_at")).values("year").annotate(n=Count("id")).values_list("year", "n")
     )
-    return [(year, counted.get(year, 0)) for year in range(this_year - years, this_year + 1)]
+    result = [(year, counted.get(year, 0)) for year in range(this_year - years, this_year + 1)]
+    cache.set(key, result, 24 * 3600)
+    return result
 
 
 @dataclass(frozen=True)

@@ -240,8 +240,15 @@ def _attempt_allowed(request) -> tuple[bool, int]:
     return count <= limit, window
 
 
+HISTORY_MONTHS = 24  # shown one by one; earlier months are summed into one row (restorations always listed)
+
+
 def _history_rows(steps) -> list[dict]:
-    """Month by month: what moved the place and the number after it (counts only; never whose places)."""
+    """Month by month: what moved the place and the number after it (counts only; never whose places).
+
+    A place registered for decades would otherwise render hundreds of rows; the months before the last
+    HISTORY_MONTHS are summed into one "until" row, which keeps the page small and fast.
+    """
     labels = {
         EventKind.HOUSED: _("people ahead were provided with housing"),
         EventKind.REMOVED: _("people ahead were removed from the register"),
@@ -250,15 +257,26 @@ def _history_rows(steps) -> list[dict]:
         EventKind.ENTERED: _("applications accepted earlier took their place ahead"),
     }
     bases = dict(RestorationBasis.choices)
+
+    def row(month_key, counts, restorations, number_after, *, until=False):
+        year, month = month_key.split("-")
+        return {
+            "month": date(int(year), int(month), 1), "until": until,
+            "moves": [(labels.get(kind, kind), n, kind) for kind, n in sorted(counts.items())],
+            "restorations": [(bases.get(basis, basis), legal_basis) for basis, legal_basis in restorations],
+            "number_after": number_after,
+        }
+
+    older, recent = steps[:-HISTORY_MONTHS], steps[-HISTORY_MONTHS:]
     rows = []
-    for step in steps:
-        year, month = step.month.split("-")
-        rows.append({
-            "month": date(int(year), int(month), 1),
-            "moves": [(labels.get(kind, kind), n, kind) for kind, n in sorted(step.counts.items())],
-            "restorations": [(bases.get(basis, basis), legal_basis) for basis, legal_basis in step.restorations],
-            "number_after": step.number_after,
-        })
+    if older:
+        counts: dict = {}
+        for step in older:
+            for kind, n in step.counts.items():
+                counts[kind] = counts.get(kind, 0) + n
+        rows.append(row(older[-1].month, counts, [r for step in older for r in step.restorations],
+                        older[-1].number_after, until=True))
+    rows.extend(row(step.month, step.counts, step.restorations, step.number_after) for step in recent)
     return rows
 
 
@@ -279,6 +297,38 @@ def _published_row(entry, number: str):
         PublishedRow.objects.filter(application_number=number, snapshot_id=_latest_id_subquery(entry.queue_list_id))
         .select_related("snapshot").only("ordinal", "snapshot__name", "snapshot__published_at").first()
     )
+
+
+@require_http_methods(["POST"])
+@never_cache
+def lookup_json(request):
+    """The same answer as the lookup page, for apps and integrations: one query, no page.
+
+    POST `number` and `iin`; 200 {"list", "list_name", "status", "number", "ahead", "notified_number"}, or 404
+    {"error"} for every mismatch alike, 400 for malformed input, 429 over the rate limit.
+    """
+    from django.http import JsonResponse
+    from django.utils.translation import get_language
+
+    form = LookupForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": _("Enter the application number and a 12-digit IIN.")}, status=400)
+    allowed, window = _attempt_allowed(request)
+    if not allowed:
+        response = JsonResponse({"error": _("Too many lookups from this address. Please try again later.")}, status=429)
+        response["Retry-After"] = str(window)
+        return response
+    place = selectors.lookup_place(form.cleaned_data["number"], form.cleaned_data["iin"])
+    if place is None:
+        return JsonResponse({"error": _("No place in the queue matches this application number and IIN.")}, status=404)
+    return JsonResponse({
+        "list": place.list_code,
+        "list_name": place.list_names.get(get_language() or "kk") or place.list_names["kk"],
+        "status": place.status,
+        "number": place.number,
+        "ahead": place.number - 1 if place.number else None,
+        "notified_number": place.notified_number,
+    })
 
 
 @never_cache

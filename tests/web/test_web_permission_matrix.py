@@ -152,6 +152,8 @@ EXPECTED = {
     # public queue pages (queues/urls_public.py): everyone, no login; an empty lookup POST re-shows the form (200)
     "queues_public:index":           [Row(None,      200,  200,  200,  200,  200,  200,  200,  200)],
     "queues_public:lookup":          [Row(None,      200,  200,  200,  200,  200,  200,  200,  200)],
+    "queues_public:lookup_json":     [Row(None,      405,  405,  405,  405,  405,  405,  405,  405,  # POST only
+                                          post=(400, 400, 400, 400, 400, 400, 400, 400))],  # empty: malformed
     "queues_public:verify_tool":     [Row(None,      200,  200,  200,  200,  200,  200,  200,  200)],
     "queues_public:list":            [Row(None,      200,  200,  200,  200,  200,  200,  200,  200,
                                           extra={"provider_code": "almaty", "list_code": "almaty-communal-general"}),
