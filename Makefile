@@ -110,3 +110,8 @@ restore: venv
 	@test -n "$(BACKUP)" || { echo "make restore BACKUP=var/backups/kezek-... [TARGET_DATABASE_URL=...] [FORCE=1]" >&2; exit 2; }
 	BACKUP="$(BACKUP)" TARGET_DATABASE_URL="$(TARGET_DATABASE_URL)" TARGET_MEDIA_ROOT="$(TARGET_MEDIA_ROOT)" FORCE="$(FORCE)" \
 	  $(PY) ops/restore.py
+
+# docs/reliability.md, generated from bench/results.json and var/reliability/*.json (bench/reliability_doc.py).
+.PHONY: reliability-doc
+reliability-doc:
+	python3 bench/reliability_doc.py

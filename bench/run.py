@@ -95,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         figures["machine"] = {**measured_on, **figures.get("machine", {})}
         merge(figures)
     print(f"results: {RESULTS.relative_to(ROOT)}")
+    import reliability_doc  # docs/reliability.md is regenerated from the figures, never typed by hand
+
+    reliability_doc.main()
     return 1 if failed else 0
 
 
