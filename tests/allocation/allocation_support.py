@@ -39,8 +39,9 @@ def place(queue_list, submitted_by, *, family=0, disabled_member=False, category
     """A case registered in the queue (QUEUED, place registered and notified) with `family` family members."""
     k = next(_n)
     if person is None:
+        # serials 5000–8999: 9xxx IINs are the simulator's synthetic residents (eligibility/adapters/individuals.py)
         birth = date(1975, 1, 1) + timedelta(days=k * 3)
-        person = Person.objects.create(iin=valid_iin(birth, "4", 5000 + k * 13), surname=surname,
+        person = Person.objects.create(iin=valid_iin(birth, "4", 5000 + (k * 13) % 4000), surname=surname,
                                        given_name=f"{given_name}{k}", birth_date=birth, sex="F",
                                        registered_here_since=date(2010, 1, 1))
     case = Application.objects.create(
@@ -54,7 +55,7 @@ def place(queue_list, submitted_by, *, family=0, disabled_member=False, category
         Consent.objects.create(application=case, kind=kind, given_at=case.accepted_at)
     for i in range(family):
         birth = date(2012, 1, 1) + timedelta(days=k * 5 + i)
-        FamilyMember.objects.create(application=case, relation="child", iin=valid_iin(birth, "5", 3000 + k * 17 + i),
+        FamilyMember.objects.create(application=case, relation="child", iin=valid_iin(birth, "5", 3000 + (k * 17 + i) % 5000),
                                     full_name=f"Бала {k}-{i}", birth_date=birth, disabled=disabled_member and i == 0)
     with transaction.atomic():  # the place and its log events (the list's log head is locked)
         entries.open_entry(case)
