@@ -4,6 +4,7 @@ Views and selectors call these functions; nothing else decides access.
 """
 
 from functools import wraps
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -13,6 +14,8 @@ from .models import Role
 # What each role may do at all; object rules below narrow it to their own cases.
 ABILITIES = {
     "file_online": {Role.APPLICANT},
+    # personal data (privacy/): a citizen downloads everything held about themself, never anyone else's
+    "export_own_data": {Role.APPLICANT},
     "enter_paper_application": {Role.OPERATOR},
     "view_inbox": {Role.CLERK, Role.HEAD, Role.EXECUTOR, Role.ADMINISTRATOR, Role.AUDITOR},
     "view_person_data": {Role.OPERATOR, Role.CLERK, Role.HEAD, Role.EXECUTOR, Role.ADMINISTRATOR, Role.AUDITOR},
@@ -61,6 +64,22 @@ def ability_required(ability: str):
     return decorator
 
 
+# Where an IIN is printed (issue 8): in full only on the page of one case or person — the handlers' case page,
+# the operator's pages, the executor's review — and to the citizen on their own pages (access already limits
+# them to their own cases). Lists, dashboards and registers show it masked; public pages and published lists never
+# print an IIN at all (they are built from initials), so "public" is masked too should one ever reach them.
+IIN_PLACES = ("case", "list", "public")
+
+
+def can_see_full_iin(user, place: str) -> bool:
+    """May this user read the IIN in full here? `place` is one of IIN_PLACES (the view has checked access)."""
+    if place not in IIN_PLACES:
+        raise ValueError(f"unknown place for an IIN: {place!r}")
+    if place != "case" or not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.role == Role.APPLICANT or has_ability(user, "view_person_data")
+
+
 def application_scope(user) -> Q | None:
     """Filter for the cases a user may see; None means none at all."""
     if not (user and user.is_authenticated and user.is_active):
@@ -82,23 +101,50 @@ def _citizen_scope(user) -> Q:
     """Column conditions only (`applicant_id = …`, `id IN (…)`), so PostgreSQL reads the cases by index.
 
     An OR across two joins (applicant's IIN, holder's IIN) made the planner scan every case; the person and
-    the rare continued places are looked up once per request instead (cached on the user object).
+    the places they hold are looked up once per request instead (citizen_places, cached on the user object).
     """
-    cached = getattr(user, "_kezek_citizen_scope", None)
+    places = citizen_places(user)
+    if places.person_id is None:
+        return Q(pk__in=[])
+    # places held include the person's own cases and any case whose place they continue after a death
+    scope = Q(applicant_id=places.person_id)
+    return scope | Q(pk__in=places.application_ids) if places.application_ids else scope
+
+
+class CitizenPlaces(NamedTuple):
+    person_id: int | None
+    entry_ids: list[int]  # queue places the person holds (their own, or continued after a death)
+    application_ids: list[int]  # those places' cases
+    entries_with_findings: list[int]  # places with an open inventory finding (the cabinet's reminder)
+    entries_with_offers: list[int]  # places with a housing offer the holder may see
+
+
+def citizen_places(user) -> CitizenPlaces:
+    """What a citizen holds, by IIN, in two indexed reads per request (cached on the user object): the cabinet's
+    cases, inventory reminders and housing offers all start from it, and skip their own query when empty."""
+    cached = getattr(user, "_kezek_citizen_places", None)
     if cached is not None:
         return cached
-    from applications.models import Person
-    from queues.models import QueueEntry
+    from django.db.models import Exists, OuterRef
 
-    person_id = Person.objects.filter(iin=user.iin).values_list("pk", flat=True).first()
-    if person_id is None:
-        scope = Q(pk__in=[])
-    else:
-        continued = list(QueueEntry.objects.filter(holder_id=person_id).exclude(application__applicant_id=person_id)
-                         .values_list("application_id", flat=True))
-        scope = Q(applicant_id=person_id) | Q(pk__in=continued) if continued else Q(applicant_id=person_id)
-    user._kezek_citizen_scope = scope
-    return scope
+    from allocation.models import Offer, OfferStatus
+    from applications.models import Person
+    from queues.models import FindingStatus, InventoryFinding, QueueEntry
+
+    person_id = Person.objects.filter(iin=user.iin).values_list("pk", flat=True).first() if user.iin else None
+    held = []
+    if person_id is not None:
+        held = list(
+            QueueEntry.objects.filter(holder_id=person_id).order_by()
+            .annotate(finding=Exists(InventoryFinding.objects.filter(entry=OuterRef("pk"), status=FindingStatus.OPEN)),
+                      offer=Exists(Offer.objects.filter(entry=OuterRef("pk")).exclude(
+                          status__in=[OfferStatus.PROPOSED, OfferStatus.CANCELLED])))
+            .values_list("pk", "application_id", "finding", "offer")
+        )
+    places = CitizenPlaces(person_id, [row[0] for row in held], [row[1] for row in held],
+                           [row[0] for row in held if row[2]], [row[0] for row in held if row[3]])
+    user._kezek_citizen_places = places
+    return places
 
 
 def visible_applications(user, queryset: QuerySet | None = None) -> QuerySet:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/queue/publications/", include("queues.urls_publication")),
     path("", include("queues.urls_inventory")),  # staff/queue/inventory/… and the citizen's answer
     path("", include("allocation.urls")),  # staff/allocation/…, the public register of skips, offers in the cabinet
+    path("", include("privacy.urls")),  # cabinet/my-data/: the citizen's download of everything held about them
     path("django-admin/", admin.site.urls),
 ]
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "deadlines",
     "signatures",
     "allocation",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +121,7 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"  # the same address as the lookup limit (KEZEK_TRUSTED_PROXIES)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -207,7 +209,18 @@ CELERY_BEAT_SCHEDULE = {
     "resume-queue-publications": {"task": "queues.resume_publications", "schedule": 600.0},
     # housing offers past their answer time lapse and the next person is proposed (allocation/); idempotent
     "expire-allocation-offers": {"task": "allocation.expire_offers", "schedule": 900.0},
+    # personal data of refused and withdrawn cases past their retention period is erased (privacy/); idempotent
+    "apply-retention": {"task": "privacy.apply_retention", "schedule": crontab(minute=30, hour=3)},
 }
+
+# Retention of closed cases (privacy/services/retention.py, README "Personal data"): days after a case was finally
+# refused or withdrawn before its personal data is erased (scans, contacts, family details; the case skeleton and
+# the audit and queue logs stay). Assumed basis: Law No. 94-V "On personal data" art. 12 (no longer than the purpose
+# needs); 5 years for refusals cover the administrative appeal and court periods and the 3-year general limitation
+# period (Civil Code art. 178) with margin; 3 years for withdrawals. Configuration, to be confirmed by the department.
+KEZEK_RETENTION_REFUSED_DAYS = int(os.environ.get("KEZEK_RETENTION_REFUSED_DAYS", str(5 * 365)))
+KEZEK_RETENTION_WITHDRAWN_DAYS = int(os.environ.get("KEZEK_RETENTION_WITHDRAWN_DAYS", str(3 * 365)))
+KEZEK_RETENTION_BATCH = int(os.environ.get("KEZEK_RETENTION_BATCH", "200"))  # cases per transaction
 
 # The state-system adapters; "simulator" is the local stand-in seeded with demo people.
 KEZEK_STATE_SYSTEMS = os.environ.get("KEZEK_STATE_SYSTEMS", "simulator")
@@ -231,12 +244,20 @@ KEZEK_PROVIDER_SEAL_PASSWORD = os.environ.get("KEZEK_PROVIDER_SEAL_PASSWORD", ""
 
 # Public position lookup (/queue/lookup/): attempts per client IP as "COUNT/SECONDS", counted in the Django cache.
 KEZEK_LOOKUP_RATE = os.environ.get("KEZEK_LOOKUP_RATE", "20/600")
+# Reverse proxies in front of the web service that append to X-Forwarded-For (core/client_ip.py). 0: the header is
+# ignored and REMOTE_ADDR is the client; a wrong, too high number lets clients forge their address.
+KEZEK_TRUSTED_PROXIES = int(os.environ.get("KEZEK_TRUSTED_PROXIES", "0"))
 # With Redis the cache (and so the lookup limit) is shared by every web worker; without it each process counts alone.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "kezek"}
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# sessions stay in the database (nothing lost on a Redis restart) and are read through the cache when there is one
+SESSION_ENGINE = os.environ.get(
+    "DJANGO_SESSION_ENGINE",
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db",
+)
 
 LOGGING = {
     "version": 1,

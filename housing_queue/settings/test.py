@@ -19,3 +19,4 @@ AXES_FAILURE_LIMIT = 5
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405  (static files come from finders in tests)
 KEZEK_TRUST_DIR = Path(tempfile.mkdtemp(prefix="kezek-test-trust-"))  # empty: tests build their own CA (tests/conftest.py)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # never a shared Redis in tests
+SESSION_ENGINE = "django.contrib.sessions.backends.db"  # a flushed test database must not leave cached sessions

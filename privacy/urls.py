@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "privacy"
+urlpatterns = [
+    path("cabinet/my-data/", views.my_data, name="my_data"),
+]
