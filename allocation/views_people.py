@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.access import ability_required
 from applications.services.errors import ServiceError
 from applications.services.workflow import NotPermitted
+from audit.services import record_staff_read
 
 from . import selectors
 from .forms import AnswerForm, CentreAnswerForm
@@ -60,6 +61,8 @@ def offer(request, pk):
 @operators_only
 @require_GET
 def centre(request):
+    record_staff_read(request, "allocation.centre_offers_viewed",
+                      ("service_centre", str(request.user.service_centre_id)))
     return render(request, "allocation/centre.html", {"offers": selectors.centre_offers(request.user)[:200]})
 
 
@@ -70,6 +73,8 @@ def centre_offer(request, pk):
     item = selectors.centre_offer(request.user, pk)
     if item is None:
         raise Http404
+    record_staff_read(request, "allocation.offer_viewed", item, application=item.entry.application_id,
+                      iin=item.entry.holder.iin, via="service_centre")
     is_open = item.status == OfferStatus.OFFERED and item.respond_by and item.respond_by > timezone.now()
     form = CentreAnswerForm(request.POST or None) if is_open else None
     if request.method == "POST":

@@ -2,6 +2,9 @@
 
 from django.db import transaction
 
+from accounts.models import Role
+from core.client_ip import client_ip  # one reading of the address everywhere (KEZEK_TRUSTED_PROXIES); re-exported
+
 from .models import AuditEvent, OutboxMessage
 
 
@@ -22,12 +25,27 @@ def record_event(*, actor, action: str, obj, data: dict | None = None, ip_addres
     )
 
 
+def record_staff_read(request, action: str, obj, **data) -> AuditEvent | None:
+    """Log that a staff member looked at someone's personal data (issue 8): one INSERT, no reads.
+
+    Citizens reading their own case, documents and scans are not logged (access already limits them to
+    their own data); neither are anonymous requests, which never reach personal data.
+    """
+    user = request.user
+    if not (user and user.is_authenticated) or user.role == Role.APPLICANT:
+        return None
+    return record_event(actor=user, action=action, obj=obj, data=data, ip_address=client_ip(request))
+
+
 def enqueue(topic: str, payload: dict, *, dedupe_key: str) -> OutboxMessage:
     """Promise a side effect; delivered after commit, or by the periodic relay if the broker is down."""
-    message, _ = OutboxMessage.objects.get_or_create(
-        dedupe_key=dedupe_key, defaults={"topic": topic, "payload": payload}
+    # one INSERT … ON CONFLICT (dedupe_key) instead of SELECT + SAVEPOINT + INSERT: intake enqueues on every case.
+    # The no-op update of an existing row only makes PostgreSQL return its id; its content is never changed.
+    (message,) = OutboxMessage.objects.bulk_create(
+        [OutboxMessage(topic=topic, payload=payload, dedupe_key=dedupe_key)],
+        update_conflicts=True, unique_fields=["dedupe_key"], update_fields=["dedupe_key"],
     )
-    transaction.on_commit(lambda: _kick(message.pk))
+    _kick_after_commit(message.pk)
     return message
 
 
@@ -35,3 +53,37 @@ def _kick(message_id: int) -> None:
     from .relay import dispatch
 
     dispatch(message_id)
+
+
+class _Kick:
+    """The messages one transaction promised, handed to the broker in one publish once it commits."""
+
+    def __init__(self, message_id: int):
+        self.ids = [message_id]
+        self.ran = False
+
+    def __call__(self) -> None:
+        from .relay import dispatch
+
+        self.ran = True
+        dispatch(self.ids)
+
+
+def _kick_after_commit(message_id: int) -> None:
+    """With a real broker, a transaction's messages share one publish (intake promises two per case): the first
+    message registers a kick, later ones join it. Django drops a kick registered inside a savepoint that rolls
+    back, together with that savepoint's messages; an id whose row rolled back is a no-op for the deliverer.
+
+    With eager Celery (tests, the demo without Redis) every message keeps its own callback, because test
+    helpers run and capture on-commit callbacks by position in the list, which joining would defeat."""
+    from django.conf import settings
+
+    connection = transaction.get_connection()
+    if settings.CELERY_TASK_ALWAYS_EAGER or not connection.in_atomic_block:
+        transaction.on_commit(lambda: _kick(message_id))
+        return
+    for _savepoints, func, _robust in reversed(connection.run_on_commit):
+        if isinstance(func, _Kick) and not func.ran:
+            func.ids.append(message_id)
+            return
+    transaction.on_commit(_Kick(message_id))

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import ability_required, has_ability
 from applications.services.errors import ServiceError
 from applications.services.workflow import NotPermitted
-from audit.services import record_event
+from audit.services import record_staff_read
 
 from .forms_register import DecisionForm, FindApplicationForm, RemovalForm, RestorationForm
 from .models import EntryStatus, QueueEntry, RequestStatus
@@ -56,7 +56,7 @@ def list_detail(request, list_code):
             url = reverse("queues_register:list", args=[queue_list.code])
             return redirect(f"{url}?page={page_number}#a-{quote(number)}")
     page = list_page(queue_list, request.GET.get("page"))
-    record_event(actor=request.user, action="queue.list_viewed", obj=queue_list, data={"page": page.number})
+    record_staff_read(request, "queue.list_viewed", queue_list, page=page.number)
     return render(request, "queues/register/list.html", {"queue_list": queue_list, "page": page, "find": find})
 
 
@@ -98,8 +98,7 @@ def _own_entry(request, application_number):
 @staff_only
 def entry_detail(request, application_number):
     entry = _own_entry(request, application_number)
-    record_event(actor=request.user, action="queue.entry_viewed", obj=entry.application,
-                 data={"holder_iin": entry.holder.iin, "via": "queue_entry"})
+    record_staff_read(request, "queue.entry_viewed", entry.application, holder_iin=entry.holder.iin, via="queue_entry")
     return render(request, "queues/register/entry.html", _entry_context(request, entry))
 
 
@@ -202,7 +201,7 @@ def request_document(request, kind, pk):
     req = request_for(request.user, kind, pk)
     if req is None or not req.document:
         raise Http404
-    record_event(actor=request.user, action="queue.request_document_viewed", obj=req)
+    record_staff_read(request, "queue.request_document_viewed", req)
     extension = req.document.name.rsplit(".", 1)[-1].lower()
     content_type = _CONTENT_TYPES.get(extension, "application/octet-stream")
     response = FileResponse(req.document.open("rb"), content_type=content_type)

@@ -42,6 +42,20 @@ def masked_iin(iin):
     return f"{iin[:6]}****{iin[-2:]}" if iin and len(iin) == 12 else ""
 
 
+@register.simple_tag(takes_context=True)
+def show_iin(context, iin, place):
+    """An IIN as this page may print it: `{% show_iin case.applicant.iin "case" %}`; "list" and "public" mask it.
+
+    The decision is accounts.access.can_see_full_iin; a context without a user (PDFs, e-mails) gets the masked form.
+    """
+    from accounts.access import can_see_full_iin
+
+    user = context.get("user")
+    if user is None and context.get("request") is not None:
+        user = context["request"].user
+    return (iin or "") if can_see_full_iin(user, place) else masked_iin(iin)
+
+
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None

@@ -3,7 +3,7 @@
 from django.http import FileResponse, Http404
 
 from accounts.access import can_view_application
-from audit.services import record_event
+from audit.services import record_staff_read
 
 from ..models import Attachment
 
@@ -19,8 +19,8 @@ def attachment(request, pk):
     )
     if not allowed:
         raise Http404
-    if request.user.role != "applicant":
-        record_event(actor=request.user, action="attachment.viewed", obj=item)
+    record_staff_read(request, "attachment.viewed", item, application=item.application_id,
+                      document_type=item.document_type_id)
     response = FileResponse(item.file.open("rb"), content_type=item.content_type)
     response["Content-Disposition"] = f'inline; filename="document-{item.pk}"'
     response["X-Content-Type-Options"] = "nosniff"

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import ability_required
 from accounts.models import Settlement
-from audit.services import record_event
+from audit.services import record_staff_read
 from signatures.errors import SignatureMissing
 from signatures.services import accept_with_signature
 from documents.models import DocumentKind, IssuedDocument
@@ -38,6 +38,7 @@ def home(request):
     refusals = IssuedDocument.objects.filter(
         kind=DocumentKind.REFUSAL_TO_ACCEPT_RECEIPT, service_centre=request.user.service_centre
     ).order_by("-issued_at")[:10]
+    record_staff_read(request, "operator.home_viewed", ("service_centre", str(request.user.service_centre_id)))
     return render(
         request,
         "applications/operator/home.html",
@@ -58,8 +59,6 @@ def new_application(request):
     except (PersonNotFound, ServiceError) as exc:
         messages.error(request, exc.user_message)
         return redirect("applications:operator_home")
-    record_event(actor=request.user, action="person.viewed", obj=("person", iin), data={"via": "operator_lookup"})
-
     settlements = _branch_settlements(request.user)
     form = OperatorApplicationForm(request.POST or None, settlements=settlements, initial={"fund": "communal"})
     family = FamilyFormSet(request.POST or None, prefix="family", initial=_family_initial(person))
@@ -81,6 +80,8 @@ def new_application(request):
         else:
             messages.error(request, _("Please correct the marked fields; nothing has been saved."))
     required = _required_map()
+    # logged when the page shows the person's data; an accepted application is logged as such (application.accepted)
+    record_staff_read(request, "person.viewed", ("person", iin), via="operator_lookup")
     return render(
         request,
         "applications/operator/new_application.html",
@@ -172,6 +173,7 @@ def accepted(request, number):
     case = case_for_page(request.user, number)
     if case is None:
         raise Http404
+    record_staff_read(request, "person.viewed", case, iin=case.applicant.iin, via="operator_case")
     from .workflow import staff_case_context
 
     return render(request, "applications/operator/accepted.html", staff_case_context(request.user, case))
@@ -184,5 +186,6 @@ def refusal(request, number):
     ).first()
     if receipt is None:
         raise Http404
+    record_staff_read(request, "document.viewed", receipt, iin=receipt.person_iin, via="operator_refusal")
     missing = DocumentType.objects.filter(code__in=receipt.context.get("missing", []))
     return render(request, "applications/operator/refusal.html", {"receipt": receipt, "missing": missing})

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from accounts.access import ability_required
-from audit.services import record_event
+from audit.services import record_staff_read
 from queues.models import QueueList
 
 from ..models import CaseState
@@ -27,6 +27,9 @@ def inbox(request):
         list_id = None
     cases = inbox_cases(request.user, state=state, queue_list_id=list_id)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    # one event per page view: which page of which filter was shown (names and masked IINs of its rows)
+    record_staff_read(request, "inbox.viewed", ("provider", str(request.user.provider_id)),
+                      page=page.number, state=state or "", list=list_id)
     return render(
         request,
         "applications/staff/inbox.html",
@@ -46,7 +49,7 @@ def case_detail(request, number):
     case = case_for_page(request.user, number)
     if case is None:
         raise Http404
-    record_event(actor=request.user, action="person.viewed", obj=case, data={"iin": case.applicant.iin, "via": "case_page"})
+    record_staff_read(request, "person.viewed", case, iin=case.applicant.iin, via="case_page")
     from .workflow import staff_case_context
 
     return render(request, "applications/staff/case_detail.html", staff_case_context(request.user, case))

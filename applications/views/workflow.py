@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audit.services import record_event
+from audit.services import record_staff_read
 from signatures.forms import SignDecisionForm
 from signatures.services import decision_signing_from_post
 
@@ -287,7 +287,7 @@ def complaint_answer(request, number):
                 messages.success(request, _("The answer is signed and sent to the applicant."))
                 return redirect("applications:complaint", number=complaint.number)
     else:
-        record_event(actor=request.user, action="complaint.viewed", obj=complaint)
+        record_staff_read(request, "complaint.viewed", complaint, application=complaint.application_id)
     complaint = Complaint.objects.select_related("application__applicant", "answer_document").get(pk=complaint.pk)
     from accounts.access import may_act
 
@@ -305,4 +305,7 @@ def complaint_list(request):
 
     if not has_ability(request.user, "view_inbox"):
         raise Http404
-    return render(request, "applications/staff/complaints.html", {"complaints": complaints_for(request.user)})
+    rows = list(complaints_for(request.user))  # the one read the template would make anyway
+    # one event per page view (the list has no pages or filters): the department's complaints, names, masked IINs
+    record_staff_read(request, "complaints.viewed", ("provider", str(request.user.provider_id)), shown=len(rows))
+    return render(request, "applications/staff/complaints.html", {"complaints": rows})
