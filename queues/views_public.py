@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from applications.models import Category
+from core.client_ip import client_ip
 
 from . import selectors
 from .forms_public import LookupForm
@@ -225,7 +226,7 @@ def _rate() -> tuple[int, int]:
 def _attempt_allowed(request) -> tuple[bool, int]:
     """Counts one lookup for the client's address in a fixed window; (allowed, window seconds)."""
     limit, window = _rate()
-    key = "queue-lookup:" + request.META.get("REMOTE_ADDR", "")
+    key = "queue-lookup:" + (client_ip(request) or "")
     try:
         if cache.add(key, 1, timeout=window):
             return True, window

@@ -14,6 +14,7 @@ from django.utils.html import escape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.reliability_figures import tally_figures
 from tests.web.conftest import world  # noqa: F401  (the fixture)
 from tests.web.test_web_permission_matrix import _inventory
 
@@ -39,6 +40,7 @@ def _assert_inert(response, where):
     assert "onerror=alert" not in html.replace("onerror=alert(1)&gt;", ""), f"{where}: live attribute"
     assert escape(XSS[0]) in html, f"{where}: the payload is not shown at all (test checks nothing)"
     assert "{{7*7}}" in html or escape("{{7*7}}") in html, f"{where}: template syntax evaluated or lost"
+    tally_figures("escaping", distinct={"pages": where}, fixed={"payloads": len([*XSS, TEMPLATE, *FORMULAS])})
 
 
 def test_complaint_text_and_answer_are_escaped(world):  # noqa: F811
@@ -102,6 +104,7 @@ def test_dashboard_csv_neutralises_formulas():
     for cell in cells:
         assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r"), f"formula at the start of a CSV cell: {cell!r}"
     assert "'=cmd|' /C calc'!A0" in cells  # kept, but as text
+    tally_figures("escaping", add={"csv_cells": len(cells)}, distinct={"csv_exports": "deadline dashboard CSV"})
 
 
 @settings(max_examples=300, deadline=None)
@@ -114,6 +117,7 @@ def test_published_initials_can_never_start_a_formula(surname, given_name):
     for part in initials.split(" "):
         assert part == "*" or (part.endswith(".") and part[:-1].isalpha()), initials  # "ß" gives "SS."
     assert initials[:1] not in ("=", "+", "-", "@", "\t", "\r")
+    tally_figures("escaping", add={"published_initials_examples": 1})
 
 
 @pytest.mark.parametrize("name", FORMULAS + XSS)
@@ -149,6 +153,7 @@ def test_free_text_in_pdfs_is_printed_as_text(world, kind, field, tmp_path):  # 
     assert "onerror=alert(1)>" in flat
     assert "{{7*7}}" in flat  # not evaluated to 49
     assert "=cmd|' /C calc'!A0" in flat
+    tally_figures("escaping", distinct={"pdfs": kind})
 
 
 def test_removal_reason_is_escaped_on_the_requests_page(world):  # noqa: F811
@@ -188,3 +193,4 @@ def test_published_list_csv_has_no_formula_cell(world, settings, tmp_path):  # n
     assert len(cells) > 6  # a header and at least one row
     for cell in cells:
         assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r"), f"formula at the start of a CSV cell: {cell!r}"
+    tally_figures("escaping", add={"csv_cells": len(cells)}, distinct={"csv_exports": "published list CSV"})

@@ -28,6 +28,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.reliability_figures import tally_figures
 from tests.web.conftest import world  # noqa: F401  (the fixture: cases owned by different people and branches)
 from tests.web.test_web_permission_matrix import (
     ACTOR,
@@ -169,10 +170,13 @@ def _cached_targets(world):  # noqa: F811
     return world.__dict__["fuzz_targets"]
 
 
-def _check(response, before, label):
+def _check(response, before, label, examples, target):
+    after = counts() if 400 <= response.status_code < 500 else before
+    tally_figures("fuzz_forms", add={examples: 1, "server_errors": int(response.status_code >= 500),
+                                     "half_saved": int(after != before)}, distinct={"forms_posted": target})
     assert response.status_code < 500, f"{label}: server error {response.status_code}"
     if response.status_code >= 400:
-        assert counts() == before, f"{label}: answered {response.status_code} but rows changed"
+        assert after == before, f"{label}: answered {response.status_code} but rows changed"
 
 
 # Modest and repeatable in `make test`; KEZEK_FUZZ_EXAMPLES=2000 for a longer, random hunt.
@@ -186,6 +190,7 @@ def test_forms_are_discovered(world):  # noqa: F811
     targets = _cached_targets(world)
     paths = {t[1] for t in targets}
     assert len(targets) >= 10, targets
+    tally_figures("fuzz_forms", fixed={"forms_discovered": len(targets)})
     for needle in ("/apply/", "/do/register/", "/do/preliminary_refusal/", "/do/draft/", "/removal/",
                    "/restoration/", "/complaint/", "/operator/new/", "/cabinet/inventory/", "/dwellings/import/",
                    "/queue/lookup", "/verify/"):
@@ -208,7 +213,7 @@ def test_random_field_values_never_500_nor_half_save(world, data):  # noqa: F811
         values.setdefault(extra, data.draw(TEXT, label=extra))
     before = counts()
     response = _client(world, role).post(url, values)
-    _check(response, before, f"POST {url} as {role} with {list(values)}")
+    _check(response, before, f"POST {url} as {role} with {list(values)}", "field_examples", f"{role} {url}")
 
 
 @FUZZ
@@ -221,7 +226,7 @@ def test_raw_bytes_never_500_nor_half_save(world, data, body):  # noqa: F811
         "application/json", "text/plain"]), label="content type")
     before = counts()
     response = _client(world, role).generic("POST", url, body, content_type=content_type)
-    _check(response, before, f"POST {url} as {role} with {content_type}")
+    _check(response, before, f"POST {url} as {role} with {content_type}", "raw_body_examples", f"{role} {url}")
 
 
 # Eligibility case input (eligibility/case.py through `manage.py check_eligibility`): a result, or the command's own
@@ -265,6 +270,7 @@ def mutated_cases(draw):
 def test_check_eligibility_answers_or_names_the_bad_key(tmp_path, data):
     path = tmp_path / "case.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    tally_figures("fuzz_forms", add={"eligibility_json_examples": 1})
     try:
         call_command("check_eligibility", str(path), stdout=open(tmp_path / "out.json", "w"))
     except CommandError as error:
@@ -282,6 +288,7 @@ def test_parse_case_error_names_the_bad_key(data):
     """CaseFormatError.path points at a key that exists in the input, or at a required key that is missing."""
     from eligibility.case import CaseFormatError, parse_case
 
+    tally_figures("fuzz_forms", add={"case_parser_examples": 1})
     try:
         parse_case(data)
     except CaseFormatError as error:
@@ -320,6 +327,10 @@ def test_dwelling_csv_import_never_500_nor_half_save(world, content):  # noqa: F
     url = reverse("allocation:dwelling_import")
     before, dwellings = counts(), Dwelling.objects.count()
     response = _client(world, "administrator").post(url, {"file": SimpleUploadedFile("stock.csv", content, "text/csv")})
+    after = (counts(), Dwelling.objects.count()) if 400 <= response.status_code < 500 else (before, dwellings)
+    tally_figures("fuzz_forms", add={"dwelling_csv_examples": 1, "server_errors": int(response.status_code >= 500),
+                                     "half_saved": int(after != (before, dwellings))},
+                  distinct={"forms_posted": f"administrator {url}"})
     assert response.status_code < 500, f"POST {url}: server error {response.status_code}"
     if response.status_code >= 400:
-        assert (counts(), Dwelling.objects.count()) == (before, dwellings), "error answer but rows changed"
+        assert after == (before, dwellings), "error answer but rows changed"
