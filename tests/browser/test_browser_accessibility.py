@@ -20,6 +20,7 @@ from queues.services import inventory, publication
 from tests.allocation.allocation_support import general_list, place
 from tests.browser.conftest import sign_in
 from tests.factories import file_case, simulated_people
+from tests.reliability_figures import tally_figures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -122,7 +123,7 @@ def _lookup_with_result(page, world):
 
 
 def test_no_serious_or_critical_axe_violations_in_any_language(new_page, users, world, live_server):
-    pages, found = {}, []
+    pages, found, checked = {}, [], []
     for who, path in _pages(world):
         if who not in pages:
             pages[who] = new_page()
@@ -142,6 +143,7 @@ def test_no_serious_or_critical_axe_violations_in_any_language(new_page, users, 
                 assert landed == path.split("?")[0] or path == "/cabinet/apply/", (who, path, landed)  # not sent to the login page
             assert page.evaluate("document.documentElement.lang") == language, (who, path)  # the cookie took effect
             page.evaluate(AXE_LOADER)  # through DevTools: the CSP (script-src self) does not apply
+            checked.append((path, language))
             for violation in page.evaluate(RUN_AXE, EVERYTHING):
                 if violation["impact"] in BLOCKING:
                     found.append((language, who, path, violation))
@@ -149,6 +151,10 @@ def test_no_serious_or_critical_axe_violations_in_any_language(new_page, users, 
         f"[{lang}] {who or 'public'} {path}: {v['id']} ({v['impact']}) {v['help']}\n    " + "\n    ".join(v["nodes"][:5])
         for lang, who, path, v in found
     )
+    serious = sum(v["impact"] in ("serious", "critical") for _lang, _who, _path, v in found)
+    tally_figures("accessibility", fixed={"pages": len({p for p, _lang in checked}), "languages": len(LANGUAGES),
+                                          "page_language_checks": len(checked),
+                                          "serious_or_critical_violations": serious})
     assert not found, f"{len(found)} axe findings ({', '.join(sorted(BLOCKING))}):\n{report}"
 
 
@@ -158,7 +164,7 @@ def test_main_pages_fit_a_320px_screen(new_page, users, world):
               (None, "/queue/skips/"), (None, "/accounts/login/"), ("citizen", "/cabinet/"),
               ("citizen", f"/cabinet/applications/{world['case'].number}/"), ("citizen", "/cabinet/apply/"),
               ("operator", "/operator/"), ("clerk", "/staff/inbox/")]
-    wide = []
+    wide, measured = [], 0
     pages = {}
     for who, path in checks:
         if who not in pages:
@@ -169,6 +175,8 @@ def test_main_pages_fit_a_320px_screen(new_page, users, world):
         page = pages[who]
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
+        measured += 1
         if width > 322:
             wide.append((path, width, page.evaluate(WIDE_ELEMENTS)))
+    tally_figures("accessibility", fixed={"pages_checked_at_320px": measured, "pages_wider_than_320px": len(wide)})
     assert not wide, f"pages wider than a 320 px screen: {wide}"
