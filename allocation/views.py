@@ -6,6 +6,9 @@ own department's; anything else answers 404. Views parse and render; allocation/
 """
 
 import base64
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -32,18 +35,45 @@ staff_only = ability_required("view_allocation")
 managers_only = ability_required("manage_allocation")
 
 
-def _run(request, call, done: str) -> bool:
-    """Run a service; a refusal becomes an error message (a permission refusal is a 403)."""
+@dataclass(frozen=True)
+class _Outcome:
+    """What `_run` gives back: whether the service went through, and what it returned. True when it went through."""
+
+    ok: bool
+    value: Any = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def _run(request, call, done=None, *, form=None, field=None) -> _Outcome:
+    """Run a service the one way every action here does, so that refusals look alike on every page.
+
+    A permission refusal is a 403. Any other refusal is shown: on `form` (at `field`) when the page re-renders a
+    form, else as an error message. When the service goes through, `done` (a text, or a function of the result that
+    gives one or None) becomes the success message.
+    """
     try:
         result = call()
     except NotPermitted:
         raise PermissionDenied from None
     except ServiceError as exc:
-        messages.error(request, exc.user_message)
-        return False
-    if done:
-        messages.success(request, done % result if "%(" in done and isinstance(result, dict) else done)
-    return True
+        if form is not None:
+            form.add_error(field, exc.user_message)
+        else:
+            messages.error(request, exc.user_message)
+        return _Outcome(False)
+    text = done(result) if callable(done) else done
+    if text:
+        messages.success(request, text)
+    return _Outcome(True, result)
+
+
+def _found(obj):
+    """What a selector found for the user, or a 404: another department's object looks like no object at all."""
+    if obj is None:
+        raise Http404
+    return obj
 
 
 # --- the stock -----------------------------------------------------------------------------------------------------
@@ -63,17 +93,9 @@ def dwellings(request):
 def dwelling_add(request):
     form = DwellingForm(request.POST or None, provider=request.user.provider)
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                stock.register_dwelling(request.user, **data)
-            except NotPermitted:
-                raise PermissionDenied from None
-            except ServiceError as exc:
-                form.add_error(None, exc.user_message)
-            else:
-                messages.success(request, _("The dwelling is registered in the stock."))
-                return redirect("allocation:dwellings")
+        if form.is_valid() and _run(request, lambda: stock.register_dwelling(request.user, **form.cleaned_data),
+                                    _("The dwelling is registered in the stock."), form=form):
+            return redirect("allocation:dwellings")
         return render(request, "allocation/dwelling_add.html", {"form": form}, status=400)
     return render(request, "allocation/dwelling_add.html", {"form": form})
 
@@ -85,16 +107,12 @@ def dwelling_import(request):
     report = None
     if request.method == "POST":
         if form.is_valid():
-            try:
-                report = stock.import_dwellings_csv(request.user, form.cleaned_data["file"].read())
-            except NotPermitted:
-                raise PermissionDenied from None
-            except ServiceError as exc:
-                form.add_error("file", exc.user_message)
-            else:
-                if report.ok:
-                    messages.success(request, _("%(n)d dwellings are imported.") % {"n": len(report.created)})
-                    return redirect("allocation:dwellings")
+            upload = form.cleaned_data["file"]
+            report = _run(request, lambda: stock.import_dwellings_csv(request.user, upload.read()),
+                          lambda r: _("%(n)d dwellings are imported.") % {"n": len(r.created)} if r.ok else None,
+                          form=form, field="file").value
+            if report is not None and report.ok:
+                return redirect("allocation:dwellings")
         return render(request, "allocation/dwelling_import.html",
                       {"form": form, "report": report, "columns": stock.COLUMNS}, status=400)
     return render(request, "allocation/dwelling_import.html", {"form": form, "columns": stock.COLUMNS})
@@ -103,10 +121,9 @@ def dwelling_import(request):
 @require_POST
 @managers_only
 def dwelling_withdraw(request, pk):
-    dwelling = selectors.dwelling_for(request.user, pk)
-    if dwelling is None:
-        raise Http404
-    _run(request, lambda: stock.withdraw_dwelling(dwelling, request.user), _("The dwelling is withdrawn from the stock."))
+    dwelling = _found(selectors.dwelling_for(request.user, pk))
+    _run(request, lambda: stock.withdraw_dwelling(dwelling, request.user),
+         _("The dwelling is withdrawn from the stock."))
     return redirect("allocation:dwellings")
 
 
@@ -124,27 +141,30 @@ def round_create(request):
     form = RoundForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            data = form.cleaned_data
-            try:
-                round_ = rounds.create_round(request.user, name=data["name"], norm_min=data["norm_min"],
-                                             norm_max=data["norm_max"], offer_days=data["offer_days"],
-                                             decline_rule=data["decline_rule"])
-            except NotPermitted:
-                raise PermissionDenied from None
-            except ServiceError as exc:
-                form.add_error(None, exc.user_message)
-            else:
-                messages.success(request, _("The round is created: add dwellings and set the shares of the lists."))
-                return redirect("allocation:round", pk=round_.pk)
+            created = _run(request, lambda: rounds.create_round(request.user, **form.cleaned_data),
+                           _("The round is created: add dwellings and set the shares of the lists."), form=form)
+            if created:
+                return redirect("allocation:round", pk=created.value.pk)
         return render(request, "allocation/round_create.html", {"form": form}, status=400)
     return render(request, "allocation/round_create.html", {"form": form})
 
 
 def _own_round(request, pk):
-    round_ = selectors.round_for(request.user, pk)
-    if round_ is None:
-        raise Http404
-    return round_
+    return _found(selectors.round_for(request.user, pk))
+
+
+def _round_action(view):
+    """A manager's POST on one own round that runs one service: `view(request, round_, ...)` runs it through `_run`,
+    and the answer, done or refused, is the round's page."""
+
+    @require_POST
+    @managers_only
+    @wraps(view)
+    def action(request, pk, **kwargs):
+        view(request, _own_round(request, pk), **kwargs)
+        return redirect("allocation:round", pk=pk)
+
+    return action
 
 
 def _round_context(request, round_, **forms) -> dict:
@@ -169,88 +189,65 @@ def round_detail(request, pk):
     return render(request, "allocation/round.html", _round_context(request, round_))
 
 
+def _round_form(request, pk, form_class, form_name: str, call, done: str):
+    """A manager's form on the round page: done, back to the page; invalid or refused, the page again (400) with
+    this form and its errors. `call(round_, form)` runs the service."""
+    round_ = _own_round(request, pk)
+    form = form_class(request.POST, provider=request.user.provider)
+    if form.is_valid() and _run(request, lambda: call(round_, form), done):
+        return redirect("allocation:round", pk=pk)
+    return render(request, "allocation/round.html", _round_context(request, round_, **{form_name: form}), status=400)
+
+
 @require_POST
 @managers_only
 def round_dwellings(request, pk):
-    round_ = _own_round(request, pk)
-    form = AddDwellingsForm(request.POST, provider=request.user.provider)
-    if form.is_valid():
-        if _run(request, lambda: rounds.add_dwellings(round_, request.user, form.cleaned_data["dwellings"]),
-                _("The dwellings are added to the round.")):
-            return redirect("allocation:round", pk=pk)
-    return render(request, "allocation/round.html", _round_context(request, round_, add_form=form), status=400)
+    return _round_form(request, pk, AddDwellingsForm, "add_form",
+                       lambda round_, form: rounds.add_dwellings(round_, request.user, form.cleaned_data["dwellings"]),
+                       _("The dwellings are added to the round."))
 
 
-@require_POST
-@managers_only
-def round_remove_dwelling(request, pk, dwelling_pk):
-    round_ = _own_round(request, pk)
+@_round_action
+def round_remove_dwelling(request, round_, dwelling_pk):
     _run(request, lambda: rounds.remove_dwelling(round_, request.user, dwelling_pk),
          _("The dwelling is back in the stock."))
-    return redirect("allocation:round", pk=pk)
 
 
 @require_POST
 @managers_only
 def round_shares(request, pk):
-    round_ = _own_round(request, pk)
-    form = SharesForm(request.POST, provider=request.user.provider)
-    if form.is_valid():
-        if _run(request, lambda: rounds.set_shares(round_, request.user, form.shares()), _("The shares are set.")):
-            return redirect("allocation:round", pk=pk)
-    return render(request, "allocation/round.html", _round_context(request, round_, shares_form=form), status=400)
+    return _round_form(request, pk, SharesForm, "shares_form",
+                       lambda round_, form: rounds.set_shares(round_, request.user, form.shares()),
+                       _("The shares are set."))
 
 
-@require_POST
-@managers_only
-def round_propose(request, pk):
-    round_ = _own_round(request, pk)
-    try:
-        proposal = rounds.propose_round(round_, request.user)
-    except NotPermitted:
-        raise PermissionDenied from None
-    except ServiceError as exc:
-        messages.error(request, exc.user_message)
-    else:
-        messages.success(request, _("Proposal computed: %(offers)d offers, %(skips)d skips to approve, %(none)d dwellings "
-                                    "without a fitting person.") % {
-            "offers": len(proposal.offers), "skips": len(proposal.skips), "none": len(proposal.unmatched)})
-        for dwelling, why in proposal.unmatched:
+@_round_action
+def round_propose(request, round_):
+    proposed = _run(request, lambda: rounds.propose_round(round_, request.user), lambda proposal: _(
+        "Proposal computed: %(offers)d offers, %(skips)d skips to approve, %(none)d dwellings without a fitting person."
+    ) % {"offers": len(proposal.offers), "skips": len(proposal.skips), "none": len(proposal.unmatched)})
+    if proposed:
+        for dwelling, why in proposed.value.unmatched:
             messages.warning(request, f"{dwelling.address}: {why}")
-    return redirect("allocation:round", pk=pk)
 
 
-@require_POST
-@managers_only
-def round_send(request, pk):
-    round_ = _own_round(request, pk)
-    try:
-        result = offers.send_offers(round_, request.user)
-    except NotPermitted:
-        raise PermissionDenied from None
-    except ServiceError as exc:
-        messages.error(request, exc.user_message)
-    else:
-        messages.success(request, _("%(sent)d offers sent; %(waiting)d wait for skips to be approved.") % {
-            "sent": len(result.sent), "waiting": len(result.waiting)})
-    return redirect("allocation:round", pk=pk)
+@_round_action
+def round_send(request, round_):
+    _run(request, lambda: offers.send_offers(round_, request.user),
+         lambda result: _("%(sent)d offers sent; %(waiting)d wait for skips to be approved.") % {
+             "sent": len(result.sent), "waiting": len(result.waiting)})
 
 
-@require_POST
-@managers_only
-def round_close(request, pk):
-    round_ = _own_round(request, pk)
+@_round_action
+def round_close(request, round_):
     _run(request, lambda: rounds.close_round(round_, request.user),
          _("The round is closed; dwellings without a decision are back in the stock."))
-    return redirect("allocation:round", pk=pk)
 
 
 @require_POST
 @ability_required("approve_skips")
 def skip_decide(request, pk):
-    skip = selectors.skip_for(request.user, pk)
-    if skip is None:
-        raise Http404
+    skip = _found(selectors.skip_for(request.user, pk))
     form = SkipDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The form was damaged; please try again."))
@@ -268,29 +265,21 @@ def skip_decide(request, pk):
 @require_POST
 @managers_only
 def decision_draft(request, pk):
-    offer = selectors.offer_for_staff(request.user, pk)
-    if offer is None:
-        raise Http404
+    offer = _found(selectors.offer_for_staff(request.user, pk))
     form = DraftDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the legal basis of the decision (the article of the law, the akimat's resolution)."))
         return redirect("allocation:round", pk=offer.round_id)
-    try:
-        decision = decisions.draft_decision(offer, request.user, legal_basis=form.cleaned_data["legal_basis"])
-    except NotPermitted:
-        raise PermissionDenied from None
-    except ServiceError as exc:
-        messages.error(request, exc.user_message)
+    drafted = _run(request, lambda: decisions.draft_decision(offer, request.user,
+                                                             legal_basis=form.cleaned_data["legal_basis"]),
+                   _("The decision is drafted and waits for the head's signature."))
+    if not drafted:
         return redirect("allocation:round", pk=offer.round_id)
-    messages.success(request, _("The decision is drafted and waits for the head's signature."))
-    return redirect("allocation:decision", pk=decision.pk)
+    return redirect("allocation:decision", pk=drafted.value.pk)
 
 
 def _own_decision(request, pk):
-    decision = selectors.decision_for(request.user, pk)
-    if decision is None:
-        raise Http404
-    return decision
+    return _found(selectors.decision_for(request.user, pk))
 
 
 @staff_only
@@ -345,15 +334,14 @@ def decision_sign(request, pk):
         messages.error(request, _("The form was damaged; please try again."))
         return _decision_page(request, pk, form=form)
     data = form.cleaned_data
-    try:
+
+    def sign():  # a refused signature is a ServiceError too (signatures.errors)
         signing = decision_signing_from_post(
             request.user, decisions.case_of(decision), session_id=data["eds_session"],
             signature_value=data["eds_signature_value"], cms=data["eds_cms"], method=data["eds_method"])
         decisions.sign_decision(decision, request.user, signing=signing)
-    except NotPermitted:
-        raise PermissionDenied from None
-    except ServiceError as exc:  # signature refusals are ServiceErrors too (signatures.errors)
-        messages.error(request, exc.user_message)
+
+    done = _("The decision is signed: the case is closed as housing provided and the person is notified.")
+    if not _run(request, sign, done):
         return _decision_page(request, pk, form=form)
-    messages.success(request, _("The decision is signed: the case is closed as housing provided and the person is notified."))
     return redirect("allocation:decision", pk=pk)
