@@ -1,14 +1,17 @@
 """Render docs/reliability.md from measured figures (never written by hand).
 
-Reads bench/results.json (written by `make bench`, bench/run.py) and var/reliability/*.json (written by the fault
-tests in tests/reliability/ when they run). Each known figure gets a row: the test or benchmark, what it proved, the
-figure measured, the date it was measured. Unknown keys are listed too, so a new figure cannot silently vanish.
-Stdlib only, so it runs anywhere: `make reliability-doc` or `python bench/reliability_doc.py`.
+Reads bench/results.json (written by `make bench`, bench/run.py) and var/reliability/*.json (written by the tests
+through tests/reliability_figures.py when they run: access, personal data, hostile input, accessibility, faults). Each
+known figure gets a row: the test or benchmark, what it proved, the figure measured, the date it was measured. Unknown
+keys are listed too, so a new figure cannot silently vanish. A test that did not run here (the fault tests outside CI)
+keeps the figures and date of its row in the current docs/reliability.md. Stdlib only, so it runs anywhere:
+`make reliability-doc` or `python bench/reliability_doc.py` (also after `make test` and `make bench`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -17,8 +20,68 @@ RESULTS = ROOT / "bench" / "results.json"
 FAULTS_DIR = ROOT / "var" / "reliability"
 OUT = ROOT / "docs" / "reliability.md"
 
-# Fault tests: file stem in var/reliability/ -> (test, what it proved, figures to show in this order).
-FAULTS = {
+# Tests: file stem in var/reliability/ -> (test, what it proved, figures to show in this order). Keys starting with
+# "_" are bookkeeping of tests/reliability_figures.py (run id, distinct values) and never shown.
+TESTS = {
+    "permission_matrix": (
+        "tests/web/test_web_permission_matrix.py",
+        "Every URL pattern × anonymous and every role × an object of their own and someone else's answers as the "
+        "matrix says (GET, and an empty POST refused like GET); never a 500",
+        ["url_patterns", "url_patterns_checked", "roles", "get_cases_checked", "get_mismatches", "post_cases_checked",
+         "post_mismatches"],
+    ),
+    "personal_data": (
+        "tests/security/test_security_personal_data.py",
+        "Every staff read of a person's data leaves one audit event; lists show IINs masked; a citizen's own reads are "
+        "not logged; published lists carry no IIN",
+        ["pages_with_staff_reads_logged", "staff_roles_logged", "staff_reads_checked", "lists_masked",
+         "list_views_masked", "citizen_own_reads_not_logged", "published_outputs_without_iin"],
+    ),
+    "client_ip": (
+        "tests/security/test_security_client_ip.py",
+        "A forged X-Forwarded-For buys no fresh lookup or login attempts, with or without the reverse proxy",
+        ["spoofed_requests_over_the_limit", "spoofed_requests_refused",
+         "rotated_header_login_failures_counted_as_one_client"],
+    ),
+    "escaping": (
+        "tests/security/test_security_escaping.py",
+        "Markup, template syntax and spreadsheet formulas typed by people come back inert in pages, PDFs and CSVs",
+        ["payloads", "pages", "pdfs", "csv_exports", "csv_cells", "published_initials_examples"],
+    ),
+    "escaping_free_text": (
+        "tests/security/test_security_escaping_free_text.py",
+        "The same payload typed into every free-text field through the real forms is shown escaped on every page, "
+        "printed literally in PDFs, and never starts a CSV formula",
+        ["payloads", "pages", "page_checks", "pdfs", "csv_exports", "csv_cells_with_a_formula_neutralised"],
+    ),
+    "fuzz_forms": (
+        "tests/security/test_security_fuzz_forms.py",
+        "Hypothesis posts random values and raw bodies to every POST form found on the pages each role opens: "
+        "never a 500, nothing half-saved behind an error answer",
+        ["forms_discovered", "forms_posted", "field_examples", "raw_body_examples", "dwelling_csv_examples",
+         "eligibility_json_examples", "case_parser_examples", "server_errors", "half_saved"],
+    ),
+    "fuzz_uploads": (
+        "tests/security/test_security_fuzz_uploads.py",
+        "Hostile files and file names posted to every place a scan comes in: never a 500, a refused file leaves no "
+        "trace, an accepted one is stored under its hash and served only through the access check",
+        ["upload_places", "upload_examples", "files_kept", "files_refused", "server_errors", "half_saved",
+         "check_upload_examples"],
+    ),
+    "accessibility": (
+        "tests/browser/test_browser_accessibility.py",
+        "axe-core in Chromium on every page a person reaches, in Kazakh, Russian and English: no serious or critical "
+        "violation; the main pages fit a 320 px screen",
+        ["pages", "languages", "page_language_checks", "serious_or_critical_violations", "pages_checked_at_320px",
+         "pages_wider_than_320px"],
+    ),
+    "outbox_kick": (
+        "tests/reliability/test_reliability_outbox_kick.py",
+        "A transaction's outbox messages go to the broker in one publish after commit, none from a rollback; a "
+        "re-run of the delivery task sends nothing twice",
+        ["transactions_tested", "messages_kept", "broker_publishes", "message_ids_published", "task_messages",
+         "task_delivered", "task_sent_twice", "task_left_for_relay"],
+    ),
     "worker_killed": (
         "tests/reliability/test_reliability_outbox_faults.py::test_worker_killed_mid_sending_then_each_notification_goes_out_once",
         "Celery worker killed (SIGKILL) mid-sending: after restart every notification reaches the person exactly once",
@@ -61,6 +124,13 @@ BENCHES = [
      ["position_sql_*"]),
     ("queue_bench: position lookup", "Public position lookup over HTTP: right numbers, no errors, bounded latency",
      ["position_lookup_*"]),
+    ("load_bench: intake", "Complete applications over HTTP (gunicorn + PostgreSQL), then checked in the database: "
+     "none lost, no duplicate queue key or place", ["intake_*", "load_server"]),
+    ("load_bench: browsing", "50 concurrent users on the cabinet, a bare view, the staff inbox over 10,000 open "
+     "cases and the public lists", ["cabinet_*", "bare_view_*", "inbox_p*", "public_list_*", "browse_*"]),
+    ("load_bench: queries per page", "Query counts do not grow with the number of cases (no N+1)",
+     ["inbox_queries*", "inbox_small_provider_open_cases", "inbox_open_cases", "cabinet_queries", "cabinet_user",
+      "cabinet_cases_shown", "public_list_queries"]),
 ]
 
 
@@ -98,32 +168,57 @@ def _load(path: Path) -> dict | None:
         return None
 
 
+def _shown(key: str) -> bool:
+    return key != "measured_at" and not key.startswith("_")
+
+
+def _previous_rows() -> dict[str, tuple[str, str]]:
+    """Test -> (figures, date) from the current docs/reliability.md, for tests that did not run on this machine."""
+    try:
+        text = OUT.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        if len(cells) == 4 and cells[0].startswith("`") and cells[0].endswith("`") and cells[2] != "not measured yet":
+            rows[cells[0][1:-1].replace("\\|", "|")] = (cells[2], cells[3])
+    return rows
+
+
 def render() -> str:
     lines = [
         "# Reliability: what is proved, and the figures measured",
         "",
-        "Generated by `bench/reliability_doc.py` (`make reliability-doc`, also at the end of `make bench`) from",
-        "`bench/results.json` and `var/reliability/*.json`. Do not edit by hand: rerun the tests or benchmarks.",
+        "Generated by `bench/reliability_doc.py` (`make reliability-doc`, also at the end of `make test` and",
+        "`make bench`) from `bench/results.json` and `var/reliability/*.json`. Do not edit by hand: rerun the tests or",
+        "benchmarks.",
         "",
-        "## Fault tests (tests/reliability)",
+        "## Tests (make test)",
+        "",
+        "Each test writes what it measured as it runs. The fault tests (tests/reliability, marker `faults`: a private",
+        "Redis, Celery workers, a PostgreSQL restart) need a machine that can run `-m faults` and are skipped elsewhere;",
+        "they run in CI. A test that did not run keeps the figures and date of its last measured row.",
         "",
         "| Test | What it proved | Figures measured | Date |",
         "|---|---|---|---|",
     ]
+    previous = _previous_rows()
     seen = set()
-    for stem, (test, proved, keys) in FAULTS.items():
+    for stem, (test, proved, keys) in TESTS.items():
         data = _load(FAULTS_DIR / f"{stem}.json")
         seen.add(stem)
         if data is None:
-            lines.append(f"| `{_cell(test)}` | {_cell(proved)} | not measured yet | — |")
+            figures, date = previous.get(test, ("not measured yet", "—"))
+            lines.append(f"| `{_cell(test)}` | {_cell(proved)} | {figures} | {date} |")
             continue
         shown, used = _figures(data, keys)
-        rest = [f"{k} = {_fmt(v)}" for k, v in data.items() if k not in used and k != "measured_at"]
+        rest = [f"{k} = {_fmt(v)}" for k, v in data.items() if k not in used and _shown(k)]
         lines.append(f"| `{_cell(test)}` | {_cell(proved)} | {_cell('; '.join(shown + rest))} | "
                      f"{_cell(data.get('measured_at', '—'))} |")
     for path in sorted(FAULTS_DIR.glob("*.json")) if FAULTS_DIR.is_dir() else []:
         if path.stem not in seen and (data := _load(path)) is not None:
-            figures = "; ".join(f"{k} = {_fmt(v)}" for k, v in data.items() if k != "measured_at")
+            figures = "; ".join(f"{k} = {_fmt(v)}" for k, v in data.items() if _shown(k))
             lines.append(f"| `{path.name}` | (no description yet) | {_cell(figures)} | "
                          f"{_cell(data.get('measured_at', '—'))} |")
 

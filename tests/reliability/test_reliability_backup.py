@@ -23,6 +23,7 @@ from documents.models import IssuedDocument
 from queues.models import QueueEntry
 from tests.factories import file_case
 from tests.reliability.fault_support import ROOT, database_url, synthetic_person
+from tests.reliability_figures import record_figures
 
 BACKUP, RESTORE = ROOT / "ops" / "backup.py", ROOT / "ops" / "restore.py"
 
@@ -48,13 +49,6 @@ def ops_env(tmp_path: Path, **values) -> dict:
 def run(script: Path, env: dict, *args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(script), *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=180)
-
-
-def record_figures(name: str, figures: dict) -> None:
-    out = ROOT / "var" / "reliability"
-    out.mkdir(parents=True, exist_ok=True)
-    figures = {**figures, "measured_at": time.strftime("%Y-%m-%d %H:%M:%S")}
-    (out / f"{name}.json").write_text(json.dumps(figures, indent=2))
 
 
 @pytest.mark.postgres

@@ -38,6 +38,7 @@ from tests.reliability.fault_support import (
     synthetic_person,
     wait_until,
 )
+from tests.reliability_figures import record_figures
 
 pytestmark = [
     pytest.mark.postgres,
@@ -49,15 +50,7 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed"),
 ]
 
-RESULTS_DIR = ROOT / "var" / "reliability"
 SCRIPT = Path(__file__).with_name("intake_script.py")
-
-
-def record_figures(name: str, figures: dict) -> None:
-    """Measured figures for docs/reliability.md (regenerated from these files, never typed by hand)."""
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (RESULTS_DIR / f"{name}.json").write_text(json.dumps({**figures, "measured_at": time.strftime("%Y-%m-%d %H:%M:%S")},
-                                                         indent=2))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Role
+from tests.reliability_figures import tally_figures
 
 ANON = "anonymous"
 ROLES = (ANON, *Role.values)  # anonymous, applicant, operator, clerk, head, executor, administrator, auditor
@@ -261,6 +262,10 @@ EXPECTED = {
                                           post=(405,) * 8)],
     "allocation:public_round":       [Row("alloc_public_round", MINE, MINE, MINE, MINE, MINE, MINE, MINE, MINE,
                                           post=(405,) * 8)],
+    # personal data (privacy/; accounts/access.py: export_own_data): only a citizen, and only their own data (no
+    # object in the URL); an empty POST lacks the confirmation and re-shows the page (400), nothing is downloaded
+    "privacy:my_data":               [Row(None,      L,    200,  403,  403,  403,  403,  403,  403,
+                                          post=(L, 400, 403, 403, 403, 403, 403, 403))],
 }
 # fmt: on
 
@@ -401,6 +406,8 @@ def test_permission_matrix(world, name, route, converters):
                 if got != want:
                     mismatches.append(f"  {role:<13} {variant:<5} {label:<36} GET {url}: expected {want}, got {got}")
     assert checked
+    tally_figures("permission_matrix", add={"get_cases_checked": checked, "get_mismatches": len(mismatches)},
+                  distinct={"url_patterns_checked": name}, fixed={"url_patterns": len(ALL_URLS), "roles": len(ROLES)})
     assert not mismatches, f"{name}: permission matrix mismatches\n" + "\n".join(mismatches)
 
 
@@ -423,7 +430,7 @@ DENIED = {403, 404, LOGIN}
 def test_post_is_denied_where_get_is_and_never_a_server_error(world, name, route, converters):
     """An empty POST (as a tampered or replayed form would send) is refused exactly like GET, and never a 500."""
     assert name in EXPECTED, f"{name} ({route}) has no row in the permission matrix; add one to EXPECTED"
-    mismatches = []
+    mismatches, posted = [], 0
     for row in EXPECTED[name]:
         query = row.query() if callable(row.query) else row.query
         for role in ROLES:
@@ -436,8 +443,10 @@ def test_post_is_denied_where_get_is_and_never_a_server_error(world, name, route
                 value, label = _object_for(world, row.kind, role, variant) if row.kind else (None, "-")
                 url = reverse(name, kwargs=_kwargs_for(converters, value, row.extra)) + (f"?{query}" if query else "")
                 response = client.post(url, {})
+                posted += 1
                 assert response.status_code != 500, f"POST {name} as {role} on {label}: server error"
                 got = _outcome(response)
                 if (row.post or want in DENIED) and got != want:
                     mismatches.append(f"  {role:<13} {variant:<5} {label:<36} POST {url}: expected {want}, got {got}")
+    tally_figures("permission_matrix", add={"post_cases_checked": posted, "post_mismatches": len(mismatches)})
     assert not mismatches, f"{name}: POST is not refused like GET\n" + "\n".join(mismatches)
