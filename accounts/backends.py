@@ -23,3 +23,12 @@ class IinOrUsernameBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """Every staff page reads the user's branch or department: fetched with the user, not one query each."""
+        User = get_user_model()
+        try:
+            user = User._default_manager.select_related("service_centre", "provider").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -5,7 +5,7 @@ Anything outside the reader's scope is None (the views answer 404: we never conf
 
 from django.db.models import Count, Prefetch, Q
 
-from accounts.access import visible_applications
+from accounts.access import citizen_places, visible_applications
 from accounts.models import Role
 
 from .models import (
@@ -77,7 +77,8 @@ def holder_offers(user):
     """Offers to places the user holds (by IIN), newest first — the cabinet's list."""
     if not (user and user.is_authenticated and user.role == Role.APPLICANT and user.iin):
         return Offer.objects.none()
-    return (Offer.objects.filter(entry__holder__iin=user.iin)
+    # entries_with_offers is empty for most people: then Django answers without a query
+    return (Offer.objects.filter(entry_id__in=citizen_places(user).entries_with_offers)
             .exclude(status__in=[OfferStatus.PROPOSED, OfferStatus.CANCELLED])
             .select_related("dwelling__settlement", "entry__application", "round").order_by("-created_at"))
 
@@ -90,7 +91,7 @@ def holder_skips(user, application=None):
     """Approved skips of the user's own places: what the skipped person sees (reason and comment)."""
     if not (user and user.is_authenticated and user.role == Role.APPLICANT and user.iin):
         return Skip.objects.none()
-    qs = Skip.objects.filter(entry__holder__iin=user.iin, approved_at__isnull=False)
+    qs = Skip.objects.filter(entry_id__in=citizen_places(user).entry_ids, approved_at__isnull=False)
     if application is not None:
         qs = qs.filter(entry__application=application)
     return qs.select_related("dwelling", "round", "entry__application").order_by("-approved_at")

@@ -201,6 +201,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["provider", "state", "accepted_at"]),
             models.Index(fields=["queue_list", "accepted_at", "queue_seq"]),
+            # the staff inbox: a department's cases in queue-key order, read a page at a time (LIMIT 50)
+            models.Index(fields=["provider", "accepted_at", "queue_seq"], name="application_inbox_order"),
         ]
         constraints = [
             models.UniqueConstraint(

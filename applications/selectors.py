@@ -21,12 +21,13 @@ def inbox_cases(user, *, state: str | None = None, queue_list_id: int | None = N
 
 
 def inbox_counts(user) -> dict[str, int]:
-    rows = visible_applications(user).values("state").annotate(n=Count("id"))
+    # COUNT(*), not COUNT(id): PostgreSQL answers it from the (provider, state, …) index alone
+    rows = visible_applications(user).values("state").annotate(n=Count("*"))
     return {row["state"]: row["n"] for row in rows}
 
 
 def cabinet_cases(user) -> QuerySet:
-    return visible_applications(user).select_related("queue_list", "category", "settlement").order_by("-accepted_at")
+    return visible_applications(user).order_by("-accepted_at")  # the table shows the case row's own columns only
 
 
 def branch_recent_cases(user, limit: int = 20) -> QuerySet:

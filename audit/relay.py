@@ -19,14 +19,21 @@ def handler(topic: str):
     return register
 
 
-def dispatch(message_id: int) -> None:
-    """Hand the message to Celery; if the broker is unreachable it stays pending for the relay."""
-    from .tasks import deliver_message
+def dispatch(message_ids: int | list[int]) -> None:
+    """Hand the messages to Celery (one task for a transaction's messages); if the broker is unreachable they
+    stay pending for the relay."""
+    from .tasks import deliver_message, deliver_messages
 
+    ids = [message_ids] if isinstance(message_ids, int) else list(message_ids)
+    if not ids:
+        return
     try:
-        deliver_message.delay(message_id)
+        if len(ids) == 1:
+            deliver_message.delay(ids[0])
+        else:
+            deliver_messages.delay(ids)
     except Exception as exc:  # broker down: the periodic relay retries, nothing is lost
-        log.warning("outbox %s not enqueued (%s); the relay will retry", message_id, exc)
+        log.warning("outbox %s not enqueued (%s); the relay will retry", ids, exc)
 
 
 def deliver(message_id: int) -> bool:
@@ -50,6 +57,6 @@ def deliver(message_id: int) -> bool:
 
 def relay_pending(limit: int = 500) -> int:
     ids = list(OutboxMessage.objects.filter(delivered_at__isnull=True).values_list("pk", flat=True)[:limit])
-    for message_id in ids:
-        dispatch(message_id)
+    for start in range(0, len(ids), 50):
+        dispatch(ids[start:start + 50])
     return len(ids)

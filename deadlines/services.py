@@ -90,6 +90,11 @@ def calendar_for(profile: Profile | None = None) -> WorkingCalendar:
 
 
 def _remember(version: RegulationProfileVersion) -> RegulationProfileVersion:
+    """Versions are immutable rows, so a definition is parsed once per process (intake reads one per case)."""
+    known = _version_profiles.get(version.pk)
+    if known is not None:
+        version.__dict__["profile"] = known  # the cached_property's slot
+        return version
     with _lock:
         _version_profiles[version.pk] = version.profile
     return version

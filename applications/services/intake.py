@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +38,7 @@ from ..models import (
     Representative,
 )
 from .errors import DuplicateApplication, IncompletePackage, MissingConsent, ServiceError
-from .people import ContactDetails, check_birth_date, upsert_person_from_record
+from .people import ContactDetails, check_birth_date, upsert_person, upsert_person_from_record
 
 
 @dataclass
@@ -84,10 +85,8 @@ class IntakeRequest:
 
 
 def required_document_types(category: Category | None) -> list[DocumentType]:
-    required = {dt.pk: dt for dt in DocumentType.objects.filter(required_for_all=True)}
-    if category is not None:
-        required.update({dt.pk: dt for dt in category.required_documents.all()})
-    return sorted(required.values(), key=lambda dt: (dt.ordering, dt.code))
+    wanted = Q(required_for_all=True) | (Q(pk__in=category.required_documents.values("pk")) if category else Q())
+    return sorted(DocumentType.objects.filter(wanted), key=lambda dt: (dt.ordering, dt.code))
 
 
 def missing_documents(request: IntakeRequest) -> list[DocumentType]:
@@ -176,8 +175,8 @@ def _accept(request: IntakeRequest) -> Application:
         if draft.submitted_application_id:
             return draft.submitted_application
     user_for_person = request.submitted_by if request.channel == Channel.PORTAL else None
-    person = upsert_person_from_record(request.applicant, request.contacts, user=user_for_person)
-    existing = _existing_active(person, request.provider)
+    person, created = upsert_person(request.applicant, request.contacts, user=user_for_person)
+    existing = None if created else _existing_active(person, request.provider)
     if existing:
         raise DuplicateApplication(existing)
 
@@ -249,7 +248,7 @@ def _accept(request: IntakeRequest) -> Application:
         dedupe_key=f"accepted:{application.pk}",
     )
     # the case holds its place from acceptance (DOMAIN.md §7); last, so the list's lock is held only to commit
-    open_entry(application)
+    open_entry(application, new_case=True)
     return application
 
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from eligibility.adapters import PersonRecord, get_individuals_registry
@@ -65,12 +66,18 @@ def check_birth_date(iin: str, birth_date: date) -> None:
 
 
 def upsert_person_from_record(record: PersonRecord, contacts: ContactDetails, user=None) -> Person:
-    """Create or refresh the local copy; the caller holds the transaction. Locks the row."""
+    return upsert_person(record, contacts, user=user)[0]
+
+
+def upsert_person(record: PersonRecord, contacts: ContactDetails, user=None) -> tuple[Person, bool]:
+    """Create or refresh the local copy under a row lock; the caller holds the transaction.
+
+    (person, created): a person created just now has no cases yet, which saves intake a query."""
     check_birth_date(record.iin, record.birth_date)
     parsed = parse_iin(record.iin)
     if parsed.sex != record.sex:
         raise PersonDataMismatch(_("The sex in the state database does not match the IIN."))
-    defaults = {
+    fields = {
         "surname": record.surname,
         "given_name": record.given_name,
         "patronymic": record.patronymic,
@@ -81,13 +88,22 @@ def upsert_person_from_record(record: PersonRecord, contacts: ContactDetails, us
         "address": record.address,
         "registered_here_since": record.registered_since,
     }
-    Person.objects.get_or_create(iin=record.iin, defaults=defaults)
-    person = Person.objects.select_for_update().get(iin=record.iin)
-    for key, value in defaults.items():
+    person = Person.objects.select_for_update().filter(iin=record.iin).first()
+    if person is None:
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent first insert of the same IIN is not fatal
+                person = Person.objects.create(iin=record.iin, phone=contacts.phone, email=contacts.email, user=user,
+                                               **fields)
+            return person, True
+        except IntegrityError:
+            person = Person.objects.select_for_update().filter(iin=record.iin).first()
+            if person is None:  # not the IIN that collided (e.g. the login already belongs to another person)
+                raise
+    for key, value in fields.items():
         setattr(person, key, value)
     person.phone = contacts.phone or person.phone
     person.email = contacts.email or person.email
     if user is not None and person.user_id is None:
         person.user = user
     person.save()
-    return person
+    return person, False

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from applications.services.errors import ServiceError
 
-from ..models import BLOCK_SIZE, EntryStatus, EventKind, QueueBlock, QueueEntry
-from .ledger import append_event, lock_head
+from ..models import BLOCK_SIZE, EntryStatus, EventKind, QueueBlock, QueueEntry, QueueEvent
+from .ledger import append_event, event_fields, lock_head
 
 LEAVING_TRANSITIONS = {
     "sign_refusal": EntryStatus.REFUSED,
@@ -35,25 +35,28 @@ def registered_on(accepted_at):
     return timezone.localtime(accepted_at).date()
 
 
-def _block_for(queue_list_id: int, accepted_at, queue_seq: int) -> int:
-    """Blocks stay key-ordered: a new last place joins the last block (or opens the next when it is full);
-    a place that arrives with an earlier key than the last (two acceptances committing out of order) joins
-    the block of the place just before it."""
+def _block_for(queue_list_id: int, accepted_at, queue_seq: int) -> tuple[int, bool]:
+    """(block, is_last): blocks stay key-ordered. A new last place joins the last block (or opens the next when it
+    is full); a place that arrives with an earlier key than the last (two acceptances committing out of order)
+    joins the block of the place just before it."""
+    from django.db.models import OuterRef, Subquery
+
     entries = QueueEntry.objects.filter(queue_list_id=queue_list_id)
-    last = entries.order_by("-accepted_at", "-queue_seq").values("accepted_at", "queue_seq", "block_no").first()
+    block_total = QueueBlock.objects.filter(queue_list_id=queue_list_id, block_no=OuterRef("block_no")).values("total_count")
+    last = (entries.order_by("-accepted_at", "-queue_seq").annotate(block_total=Subquery(block_total[:1]))
+            .values("accepted_at", "queue_seq", "block_no", "block_total").first())
     if last is None:
-        return 0
+        return 0, True
     if (accepted_at, queue_seq) > (last["accepted_at"], last["queue_seq"]):
-        total = QueueBlock.objects.filter(queue_list_id=queue_list_id, block_no=last["block_no"]).values_list(
-            "total_count", flat=True).first() or 0
-        return last["block_no"] + 1 if total >= BLOCK_SIZE else last["block_no"]
+        full = (last["block_total"] or 0) >= BLOCK_SIZE
+        return (last["block_no"] + 1 if full else last["block_no"]), True
     before = (
         entries.filter(ahead_of_key(accepted_at, queue_seq)).order_by("-accepted_at", "-queue_seq")
         .values_list("block_no", flat=True).first()
     )
     if before is not None:
-        return before
-    return entries.order_by("accepted_at", "queue_seq").values_list("block_no", flat=True).first()
+        return before, False
+    return entries.order_by("accepted_at", "queue_seq").values_list("block_no", flat=True).first(), False
 
 
 def ahead_of_key(accepted_at, queue_seq):
@@ -62,29 +65,36 @@ def ahead_of_key(accepted_at, queue_seq):
     return Q(accepted_at__lt=accepted_at) | Q(accepted_at=accepted_at, queue_seq__lt=queue_seq)
 
 
-def open_entry(application, *, occurred_at=None) -> QueueEntry | None:
-    """The case takes its place at acceptance: a pending case holds it (DOMAIN.md §7)."""
+def open_entry(application, *, occurred_at=None, new_case=False) -> QueueEntry | None:
+    """The case takes its place at acceptance: a pending case holds it (DOMAIN.md §7).
+
+    `new_case`: the caller created the application in this transaction, so it cannot have a place yet."""
     if application.queue_list_id is None:
         return None
-    existing = QueueEntry.objects.filter(application=application).first()
-    if existing:
-        return existing
+    if not new_case:
+        existing = QueueEntry.objects.filter(application=application).first()
+        if existing:
+            return existing
     head = lock_head(application.queue_list_id)
     person = application.applicant
+    block_no, is_last = _block_for(application.queue_list_id, application.accepted_at, application.queue_seq)
+    initials = initials_for(person.surname, person.given_name)
+    category_code = application.category.code if application.category_id else ""
+    on = registered_on(application.accepted_at)
+    # the log event's hash does not depend on the place's row, so the place is written with it in one INSERT
+    fields = event_fields(head, application.queue_list.code, kind=EventKind.ENTERED, number=application.number,
+                          accepted_at=application.accepted_at, queue_seq=application.queue_seq,
+                          occurred_at=occurred_at or timezone.now(),
+                          data={"initials": initials, "category": category_code, "registered_on": on.isoformat()})
     entry = QueueEntry.objects.create(
-        queue_list_id=application.queue_list_id, application=application, holder=person,
-        accepted_at=application.accepted_at, queue_seq=application.queue_seq,
-        block_no=_block_for(application.queue_list_id, application.accepted_at, application.queue_seq),
-        initials=initials_for(person.surname, person.given_name),
-        category_code=application.category.code if application.category_id else "",
-        registered_on=registered_on(application.accepted_at),
+        queue_list=application.queue_list, application=application, holder=person,
+        accepted_at=application.accepted_at, queue_seq=application.queue_seq, block_no=block_no,
+        initials=initials, category_code=category_code, registered_on=on, place_event_hash=fields["hash"],
     )
-    _guard_nobody_notified_behind(entry, restoring=False)
-    event = append_event(head, entry, EventKind.ENTERED, occurred_at=occurred_at or timezone.now(),
-                         data={"initials": entry.initials, "category": entry.category_code,
-                               "registered_on": entry.registered_on.isoformat()})
-    entry.place_event_hash = event.hash
-    entry.save(update_fields=["place_event_hash"])
+    if not is_last:  # a new last place has nobody behind it
+        _guard_nobody_notified_behind(entry, restoring=False)
+    QueueEvent.objects.create(entry=entry, **fields)
+    head.save(update_fields=["seq", "hash"])
     return entry
 
 

@@ -13,8 +13,10 @@ def inventory_requests(context):
     user = context.get("user")
     if not (user and user.is_authenticated and user.iin):
         return {"findings": []}
-    findings = (InventoryFinding.objects
-                .filter(entry__holder__iin=user.iin, status=FindingStatus.OPEN,
+    from accounts.access import citizen_places
+
+    findings = (InventoryFinding.objects  # no query at all when no place the user holds has an open finding
+                .filter(entry_id__in=citizen_places(user).entries_with_findings, status=FindingStatus.OPEN,
                         campaign__status__in=(CampaignStatus.RUNNING, CampaignStatus.REVIEW),
                         campaign__response_due__gte=timezone.localdate())
                 .select_related("entry__application", "campaign").order_by("campaign__response_due", "pk"))
