@@ -76,7 +76,52 @@ def ensure_data() -> dict:
         t = time.monotonic()
         bulk_open_cases(clerk.provider_id, missing)
         log(f"added in {time.monotonic() - t:.1f} s")
-    return {"inbox_open_cases": inbox_cases(clerk).count()}
+    from django.db import connection
+
+    from applications.selectors import cabinet_cases
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE applications_application")  # as autovacuum would after a bulk load
+    citizen = cabinet_citizen()
+    return {"inbox_open_cases": inbox_cases(clerk).count(), "cabinet_user": citizen.username,
+            "cabinet_cases_shown": cabinet_cases(citizen).count(), **published_list()}
+
+
+def published_list() -> dict:
+    """The longest list, published once (as the monthly job does); the browsed page is its middle one."""
+    from django.db.models import Count
+
+    from queues.models import QueueList, SnapshotKind, SnapshotStatus
+    from queues.services.publication import publish_list
+
+    queue_list = (QueueList.objects.annotate(n=Count("entries")).order_by("-n", "pk").select_related("provider")
+                  .first())
+    snapshot = queue_list.snapshots.filter(status=SnapshotStatus.PUBLISHED).order_by("-pk").first()
+    if snapshot is None or snapshot.row_count < 100:
+        log(f"publishing {queue_list.code}")
+        snapshot = publish_list(queue_list, kind=SnapshotKind.ON_DEMAND)
+    page = max(1, snapshot.row_count // 100)  # 50 rows a page: the middle page
+    return {"public_list_path": f"/queue/{queue_list.provider.code}/{queue_list.code}/?page={page}",
+            "public_list_rows": snapshot.row_count}
+
+
+def cabinet_citizen():
+    """The demo applicant with the most cases (a place in the queue among them): a cabinet with something in it.
+
+    The demo `citizen` starts with an empty cabinet (so that they can apply), which would flatter the page."""
+    from accounts.models import Role, User
+    from applications.models import CaseState
+    from applications.selectors import cabinet_cases
+
+    best, best_key = None, None
+    for user in User.objects.filter(role=Role.APPLICANT, username__startswith="demo-").order_by("pk"):
+        cases = cabinet_cases(user)
+        key = (cases.count(), cases.filter(state=CaseState.QUEUED).exists())
+        if best_key is None or key > best_key:
+            best, best_key = user, key
+    if best is None or best_key[0] == 0:
+        raise RuntimeError("seed_demo made no portal applicant with a case")
+    return best
 
 
 def fresh_iins(count: int, *, seed: int) -> list[str]:
@@ -185,6 +230,31 @@ def csrf_pair() -> tuple[str, str]:
     return f"csrftoken={secret}", secret
 
 
+def run_clients(client, count: int, seconds: float, stop_at: list) -> float:
+    """`count` threads run `client` until stop_at[0] (set here, `seconds` from now); returns the wall time."""
+    started = time.monotonic()
+    stop_at[0] = started + seconds
+    threads = [threading.Thread(target=client) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.monotonic() - started
+
+
+def duplicate_queue_keys() -> int:
+    """Queue keys used twice in the whole database: duplicates of (accepted_at, queue_seq) plus of queue_seq."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM applications_application "
+                       "GROUP BY accepted_at, queue_seq HAVING COUNT(*) > 1) d")
+        duplicates = int(cursor.fetchone()[0])
+        cursor.execute("SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM applications_application "
+                       "GROUP BY queue_seq HAVING COUNT(*) > 1) d")
+        return duplicates + int(cursor.fetchone()[0])
+
+
 def bench_intake(server, figures: dict) -> None:
     from django.db import connection
 
@@ -229,22 +299,10 @@ def bench_intake(server, figures: dict) -> None:
                     errors[outcome] = errors.get(outcome, 0) + 1
 
     log(f"intake: {INTAKE_CLIENTS} clients for {INTAKE_SECONDS:.0f} s")
-    started = time.monotonic()
-    stop_at[0] = started + INTAKE_SECONDS
-    threads = [threading.Thread(target=client) for _ in range(INTAKE_CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.monotonic() - started
+    wall = run_clients(client, INTAKE_CLIENTS, INTAKE_SECONDS, stop_at)
     found = set(Application.objects.filter(number__in=numbers).values_list("number", flat=True))
+    duplicate_keys = duplicate_queue_keys()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM applications_application "
-                       "GROUP BY accepted_at, queue_seq HAVING COUNT(*) > 1) d")
-        duplicate_keys = int(cursor.fetchone()[0])
-        cursor.execute("SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM applications_application "
-                       "GROUP BY queue_seq HAVING COUNT(*) > 1) d")
-        duplicate_keys += int(cursor.fetchone()[0])
         cursor.execute("SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM queues_queueentry "
                        "GROUP BY queue_list_id, accepted_at, queue_seq HAVING COUNT(*) > 1) d")
         duplicate_places = int(cursor.fetchone()[0])
@@ -312,22 +370,24 @@ def browse(server, path: str, cookie: str, expect: int = 200) -> dict:
 
 def bench_browsing(server, figures: dict) -> None:
     pages = {
-        "cabinet": ("/cabinet/", http_login(server, "citizen")[0]),
+        "cabinet": ("/cabinet/", http_login(server, figures["cabinet_user"])[0]),
         "bare_view": (BARE_PATH, ""),
         "inbox": ("/staff/inbox/", http_login(server, "clerk")[0]),
+        "public_list": (figures["public_list_path"], ""),
     }
     results = {}
     for name, (path, cookie) in pages.items():
         log(f"browsing {path}: {BROWSE_CLIENTS} clients for {BROWSE_SECONDS:.0f} s")
         results[name] = browse(server, path, cookie)
         log(f"  {results[name]}")
-    cabinet, bare, inbox = results["cabinet"], results["bare_view"], results["inbox"]
+    cabinet, bare, inbox, public = results["cabinet"], results["bare_view"], results["inbox"], results["public_list"]
     figures.update(
         cabinet_p50_ms=cabinet["p50_ms"], cabinet_p95_ms=cabinet["p95_ms"],
         cabinet_ratio_to_bare_view=round(cabinet["p95_ms"] / bare["p95_ms"], 2),
         cabinet_ratio_to_bare_view_p50=round(cabinet["p50_ms"] / bare["p50_ms"], 2),
         bare_view_path=f"GET {BARE_PATH}", bare_view_p50_ms=bare["p50_ms"], bare_view_p95_ms=bare["p95_ms"],
         inbox_p50_ms=inbox["p50_ms"], inbox_p95_ms=inbox["p95_ms"],
+        public_list_p50_ms=public["p50_ms"], public_list_p95_ms=public["p95_ms"],
         browse_clients=BROWSE_CLIENTS, browse_seconds=BROWSE_SECONDS,
         browse_requests={k: v["requests"] for k, v in results.items()},
         browse_per_second={k: v["per_second"] for k, v in results.items()},
@@ -344,7 +404,8 @@ def page_queries(username: str, path: str) -> tuple[int, int]:
     from accounts.models import User
 
     client = Client(HTTP_HOST="localhost")
-    client.force_login(User.objects.get(username=username), backend="accounts.backends.IinOrUsernameBackend")
+    if username:  # None: an anonymous visitor
+        client.force_login(User.objects.get(username=username), backend="accounts.backends.IinOrUsernameBackend")
     client.get(path)  # warm caches
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
@@ -358,14 +419,16 @@ def bench_query_counts(figures: dict) -> None:
     small = User.objects.get(username="aktobe-clerk")
     inbox, status = page_queries("clerk", "/staff/inbox/")
     small_inbox, small_status = page_queries("aktobe-clerk", "/staff/inbox/")
-    cabinet, cabinet_status = page_queries("citizen", "/cabinet/")
-    if {status, small_status, cabinet_status} != {200}:
-        raise RuntimeError(f"query count pages answered {status}, {small_status}, {cabinet_status}")
+    cabinet, cabinet_status = page_queries(figures["cabinet_user"], "/cabinet/")
+    public, public_status = page_queries(None, figures["public_list_path"])
+    if {status, small_status, cabinet_status, public_status} != {200}:
+        raise RuntimeError(f"query count pages answered {status}, {small_status}, {cabinet_status}, {public_status}")
     figures.update(
         inbox_queries=inbox,
         inbox_queries_small_provider=small_inbox,
         inbox_small_provider_open_cases=inbox_cases(small).count(),
         cabinet_queries=cabinet,
+        public_list_queries=public,
     )
 
 
@@ -392,6 +455,10 @@ def child() -> dict:
         queue_bench.run_part(figures, "browsing", lambda: bench_browsing(server, figures))
     finally:
         server.stop()
+    import signed_intake  # the same intake signed with the operator's demo key, on a server that requires EDS
+
+    queue_bench.run_part(figures, "intake_signed", lambda: signed_intake.run(
+        figures, seconds=INTAKE_SECONDS, clients=INTAKE_CLIENTS, workers=GUNICORN_WORKERS))
     figures["load_bench_seconds"] = round(time.monotonic() - started, 1)
     # the clients and the server share the machine's cores: other work during the run shows up here
     figures["load_bench_load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
