@@ -120,7 +120,7 @@ class CitizenPlaces(NamedTuple):
 
 
 def citizen_places(user) -> CitizenPlaces:
-    """What a citizen holds, by IIN, in two indexed reads per request (cached on the user object): the cabinet's
+    """What a citizen holds, by IIN, in one indexed read per request (cached on the user object): the cabinet's
     cases, inventory reminders and housing offers all start from it, and skip their own query when empty."""
     cached = getattr(user, "_kezek_citizen_places", None)
     if cached is not None:
@@ -129,18 +129,19 @@ def citizen_places(user) -> CitizenPlaces:
 
     from allocation.models import Offer, OfferStatus
     from applications.models import Person
-    from queues.models import FindingStatus, InventoryFinding, QueueEntry
+    from queues.models import FindingStatus, InventoryFinding
 
-    person_id = Person.objects.filter(iin=user.iin).values_list("pk", flat=True).first() if user.iin else None
-    held = []
-    if person_id is not None:
-        held = list(
-            QueueEntry.objects.filter(holder_id=person_id).order_by()
-            .annotate(finding=Exists(InventoryFinding.objects.filter(entry=OuterRef("pk"), status=FindingStatus.OPEN)),
-                      offer=Exists(Offer.objects.filter(entry=OuterRef("pk")).exclude(
-                          status__in=[OfferStatus.PROPOSED, OfferStatus.CANCELLED])))
-            .values_list("pk", "application_id", "finding", "offer")
-        )
+    # one indexed read: the person by IIN, LEFT JOINed to the places they hold (a row per place, or one with NULLs)
+    rows = list(
+        Person.objects.filter(iin=user.iin).order_by()
+        .annotate(finding=Exists(InventoryFinding.objects.filter(entry=OuterRef("queue_places__pk"),
+                                                                 status=FindingStatus.OPEN)),
+                  offer=Exists(Offer.objects.filter(entry=OuterRef("queue_places__pk")).exclude(
+                      status__in=[OfferStatus.PROPOSED, OfferStatus.CANCELLED])))
+        .values_list("pk", "queue_places__pk", "queue_places__application_id", "finding", "offer")
+    ) if user.iin else []
+    person_id = rows[0][0] if rows else None
+    held = [row[1:] for row in rows if row[1] is not None]
     places = CitizenPlaces(person_id, [row[0] for row in held], [row[1] for row in held],
                            [row[0] for row in held if row[2]], [row[0] for row in held if row[3]])
     user._kezek_citizen_places = places

@@ -27,7 +27,8 @@ def inbox_counts(user) -> dict[str, int]:
 
 
 def cabinet_cases(user) -> QuerySet:
-    return visible_applications(user).order_by("-accepted_at")  # the table shows the case row's own columns only
+    # the table shows four of the case's own columns: the rest (the filed record's JSON above all) stays unread
+    return visible_applications(user).only("number", "accepted_at", "state", "result_due_at").order_by("-accepted_at")
 
 
 def branch_recent_cases(user, limit: int = 20) -> QuerySet:

@@ -12,8 +12,18 @@ register = template.Library()
 def allocation_offers(context):
     """Open offers first: the holder answers them here (cabinet/offers/<id>/)."""
     user = context.get("user")
+    if not _may_have_offers(user):
+        return {"offers": []}  # most cabinets: not even the SQL of the (wide) offer query is built
     offers = list(holder_offers(user).filter(status__in=[OfferStatus.OFFERED, OfferStatus.ACCEPTED, OfferStatus.DECIDED])[:10])
     return {"offers": offers}
+
+
+def _may_have_offers(user) -> bool:
+    from accounts.access import citizen_places
+    from accounts.models import Role
+
+    return bool(user and user.is_authenticated and user.role == Role.APPLICANT and user.iin
+                and citizen_places(user).entries_with_offers)
 
 
 @register.inclusion_tag("allocation/_case_allocation.html", takes_context=True)

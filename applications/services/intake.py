@@ -98,7 +98,7 @@ def resolve_queue_list(provider, settlement, fund, category) -> QueueList | None
     group = category.group if category else CategoryGroup.GENERAL
     return QueueList.objects.filter(
         provider=provider, settlement=settlement, fund=fund, category_group=group, is_active=True
-    ).first()
+    ).order_by("ordering", "code").first()  # the model's ordering without its join to the provider (fixed here)
 
 
 def _check_representative(request: IntakeRequest) -> None:
