@@ -230,6 +230,24 @@ def csrf_pair() -> tuple[str, str]:
     return f"csrftoken={secret}", secret
 
 
+def operator_session(server, iin_count: int) -> tuple[dict, str, queue.SimpleQueue]:
+    """The operator logged in: request headers, the complete form's body, and `iin_count` fresh people to file for."""
+    cookie, token = http_login(server, "operator")
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    body = urllib.parse.urlencode({**intake_form(), "csrfmiddlewaretoken": token}, doseq=True)
+    iins = queue.SimpleQueue()
+    for iin in fresh_iins(iin_count, seed=time.time_ns()):
+        iins.put(iin)
+    return headers, body, iins
+
+
+def accepted_case(status: int, headers) -> str | None:
+    """The case number an accepted application redirects to (/operator/cases/<number>/), else None."""
+    location = dict((k.lower(), v) for k, v in headers).get("location", "")
+    match = CASE_RE.search(urllib.parse.urlparse(location).path) if status == 302 else None
+    return urllib.parse.unquote(match.group(1)) if match else None
+
+
 def run_clients(client, count: int, seconds: float, stop_at: list) -> float:
     """`count` threads run `client` until stop_at[0] (set here, `seconds` from now); returns the wall time."""
     started = time.monotonic()
@@ -261,13 +279,7 @@ def bench_intake(server, figures: dict) -> None:
     from applications.models import Application
     from audit.models import OutboxMessage
 
-    form = intake_form()
-    cookie, token = http_login(server, "operator")
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
-    body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": token}, doseq=True)
-    iins = queue.SimpleQueue()
-    for iin in fresh_iins(int(INTAKE_SECONDS * 400) + 1000, seed=time.time_ns()):
-        iins.put(iin)
+    headers, body, iins = operator_session(server, int(INTAKE_SECONDS * 400) + 1000)
     outbox_before = OutboxMessage.objects.filter(delivered_at__isnull=True).count()
     lock = threading.Lock()
     numbers: list[str] = []
@@ -284,17 +296,15 @@ def bench_intake(server, figures: dict) -> None:
             t = time.perf_counter()
             try:
                 status, answer_headers, _page = server.request("POST", f"/operator/new/?iin={iin}", body, headers)
-                location = dict((k.lower(), v) for k, v in answer_headers).get("location", "")
-                match = CASE_RE.search(urllib.parse.urlparse(location).path) if status == 302 else None
-                outcome = match.group(1) if match else f"HTTP {status}"
+                number = accepted_case(status, answer_headers)
+                outcome = number or f"HTTP {status}"
             except OSError as exc:
-                outcome = f"{exc.__class__.__name__}"
-                match = None
+                number, outcome = None, exc.__class__.__name__
             elapsed = time.perf_counter() - t
             with lock:
                 times.append(elapsed)
-                if match:
-                    numbers.append(urllib.parse.unquote(outcome))
+                if number:
+                    numbers.append(number)
                 else:
                     errors[outcome] = errors.get(outcome, 0) + 1
 

@@ -214,20 +214,14 @@ def bench_signed_intake(server, figures: dict, *, seconds: float, clients: int) 
     from accounts.models import User
     from applications.models import Application
     from audit.models import AuditEvent
-    from load_bench import CASE_RE, duplicate_queue_keys, fresh_iins, http_login, intake_form, log, run_clients
+    from load_bench import accepted_case, duplicate_queue_keys, log, operator_session, run_clients
     from queue_bench import ms, percentile
     from signatures.models import Signature, SignaturePurpose
 
     operator = User.objects.get(username="operator")
     signer, key_path = operator_signer(operator)
     preflight(signer, operator.iin)
-    form = intake_form()
-    cookie, token = http_login(server, "operator")
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
-    body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": token}, doseq=True)
-    iins = queue.SimpleQueue()
-    for iin in fresh_iins(int(seconds * 200) + 500, seed=time.time_ns()):
-        iins.put(iin)
+    headers, body, iins = operator_session(server, int(seconds * 200) + 500)
     lock = threading.Lock()
     numbers: list[str] = []
     errors: dict[str, int] = {}
@@ -253,10 +247,9 @@ def bench_signed_intake(server, figures: dict, *, seconds: float, clients: int) 
         t = time.perf_counter()
         status, answer_headers, _page = server.request("POST", path, signed_body, headers)
         spent["submit"] = time.perf_counter() - t
-        location = dict((k.lower(), v) for k, v in answer_headers).get("location", "")
-        match = CASE_RE.search(urllib.parse.urlparse(location).path) if status == 302 else None
-        if match:
-            return urllib.parse.unquote(match.group(1)), "", spent
+        number = accepted_case(status, answer_headers)
+        if number:
+            return number, "", spent
         return None, "submit: signature refused (HTTP 200)" if status == 200 else f"submit: HTTP {status}", spent
 
     def client() -> None:
