@@ -248,10 +248,20 @@ def accepted_case(status: int, headers) -> str | None:
     return urllib.parse.unquote(match.group(1)) if match else None
 
 
-def run_clients(client, count: int, seconds: float, stop_at: list) -> float:
-    """`count` threads run `client` until stop_at[0] (set here, `seconds` from now); returns the wall time."""
+def run_clients(file_one, iins: queue.SimpleQueue, count: int, seconds: float) -> float:
+    """`count` threads call `file_one(iin)` for the next fresh person until `seconds` have passed or the people run
+    out; returns the wall time."""
+    stop_at = time.monotonic() + seconds
+
+    def client() -> None:
+        while time.monotonic() < stop_at:
+            try:
+                iin = iins.get_nowait()
+            except queue.Empty:
+                return
+            file_one(iin)
+
     started = time.monotonic()
-    stop_at[0] = started + seconds
     threads = [threading.Thread(target=client) for _ in range(count)]
     for thread in threads:
         thread.start()
@@ -285,31 +295,25 @@ def bench_intake(server, figures: dict) -> None:
     numbers: list[str] = []
     errors: dict[str, int] = {}
     times: list[float] = []
-    stop_at = [0.0]
 
-    def client() -> None:
-        while time.monotonic() < stop_at[0]:
-            try:
-                iin = iins.get_nowait()
-            except queue.Empty:
-                return
-            t = time.perf_counter()
-            try:
-                status, answer_headers, _page = server.request("POST", f"/operator/new/?iin={iin}", body, headers)
-                number = accepted_case(status, answer_headers)
-                outcome = number or f"HTTP {status}"
-            except OSError as exc:
-                number, outcome = None, exc.__class__.__name__
-            elapsed = time.perf_counter() - t
-            with lock:
-                times.append(elapsed)
-                if number:
-                    numbers.append(number)
-                else:
-                    errors[outcome] = errors.get(outcome, 0) + 1
+    def file_one(iin: str) -> None:
+        t = time.perf_counter()
+        try:
+            status, answer_headers, _page = server.request("POST", f"/operator/new/?iin={iin}", body, headers)
+            number = accepted_case(status, answer_headers)
+            outcome = number or f"HTTP {status}"
+        except OSError as exc:
+            number, outcome = None, exc.__class__.__name__
+        elapsed = time.perf_counter() - t
+        with lock:
+            times.append(elapsed)
+            if number:
+                numbers.append(number)
+            else:
+                errors[outcome] = errors.get(outcome, 0) + 1
 
     log(f"intake: {INTAKE_CLIENTS} clients for {INTAKE_SECONDS:.0f} s")
-    wall = run_clients(client, INTAKE_CLIENTS, INTAKE_SECONDS, stop_at)
+    wall = run_clients(file_one, iins, INTAKE_CLIENTS, INTAKE_SECONDS)
     found = set(Application.objects.filter(number__in=numbers).values_list("number", flat=True))
     duplicate_keys = duplicate_queue_keys()
     with connection.cursor() as cursor:

@@ -25,7 +25,6 @@ import base64
 import hashlib
 import json
 import os
-import queue
 import re
 import sys
 import threading
@@ -226,7 +225,6 @@ def bench_signed_intake(server, figures: dict, *, seconds: float, clients: int) 
     numbers: list[str] = []
     errors: dict[str, int] = {}
     times: dict[str, list[float]] = {"total": [], "form": [], "sign": [], "submit": []}
-    stop_at = [0.0]
 
     def file_one(iin: str) -> tuple[str | None, str, dict]:
         """(case number or None, error kind, durations) of one application: form, signing, signed submission."""
@@ -252,31 +250,26 @@ def bench_signed_intake(server, figures: dict, *, seconds: float, clients: int) 
             return number, "", spent
         return None, "submit: signature refused (HTTP 200)" if status == 200 else f"submit: HTTP {status}", spent
 
-    def client() -> None:
-        while time.monotonic() < stop_at[0]:
-            try:
-                iin = iins.get_nowait()
-            except queue.Empty:
-                return
-            t = time.perf_counter()
-            try:
-                number, error, spent = file_one(iin)
-            except OSError as exc:
-                number, error, spent = None, exc.__class__.__name__, {}
-            elapsed = time.perf_counter() - t
-            with lock:
-                if number:
-                    numbers.append(number)
-                    times["total"].append(elapsed)
-                    for part, value in spent.items():
-                        times[part].append(value)
-                else:
-                    errors[error] = errors.get(error, 0) + 1
+    def file_and_record(iin: str) -> None:
+        t = time.perf_counter()
+        try:
+            number, error, spent = file_one(iin)
+        except OSError as exc:
+            number, error, spent = None, exc.__class__.__name__, {}
+        elapsed = time.perf_counter() - t
+        with lock:
+            if number:
+                numbers.append(number)
+                times["total"].append(elapsed)
+                for part, value in spent.items():
+                    times[part].append(value)
+            else:
+                errors[error] = errors.get(error, 0) + 1
 
     refused = AuditEvent.objects.filter(action="signature.refused")
     refusals_before = refused.order_by("-pk").values_list("pk", flat=True).first() or 0
     log(f"signed intake: {clients} clients for {seconds:.0f} s, key {key_path.name} (IIN {signer.iin[:4]}…)")
-    wall = run_clients(client, clients, seconds, stop_at)
+    wall = run_clients(file_and_record, iins, clients, seconds)
 
     found = set(Application.objects.filter(number__in=numbers).values_list("number", flat=True))
     stored = set(Signature.objects.filter(application__number__in=numbers, purpose=SignaturePurpose.INTAKE,
