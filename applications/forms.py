@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Settlement
+from core.reference import remember
 from eligibility.iin import InvalidIIN, parse_iin
 from queues.models import Fund
 
@@ -63,13 +64,53 @@ class IinLookupForm(forms.Form):
     iin = IinField()
 
 
+class _ReferenceChoices:
+    """Choices of a reference table picked from core.reference's cache instead of one query per form.
+
+    `reference_key` names the choice set (None: no cache; a form that narrows the queryset must give a key of
+    its own). A value the cached set does not hold goes to Django's own lookup, which either finds a row added
+    since (the cache is seconds old) or raises its usual error."""
+
+    def _cached_choices(self) -> dict:
+        return remember(("choices", *self.reference_key), lambda: {str(obj.pk): obj for obj in self.queryset})
+
+
+class ReferenceChoiceField(_ReferenceChoices, forms.ModelChoiceField):
+    def __init__(self, *args, reference_key: tuple | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reference_key = reference_key
+
+    def to_python(self, value):
+        if self.reference_key is not None and isinstance(value, (str, int)) and value not in self.empty_values:
+            found = self._cached_choices().get(str(value))
+            if found is not None:
+                return found
+        return super().to_python(value)
+
+
+class ReferenceMultipleChoiceField(_ReferenceChoices, forms.ModelMultipleChoiceField):
+    def __init__(self, *args, reference_key: tuple | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reference_key = reference_key
+
+    def _check_values(self, value):
+        if self.reference_key is not None and isinstance(value, (list, tuple)):
+            choices = self._cached_choices()
+            wanted = {str(pk) for pk in value if isinstance(pk, (str, int))}
+            if len(wanted) == len(value) and wanted <= choices.keys():
+                return [obj for pk, obj in choices.items() if pk in wanted]  # in the queryset's order
+        return super()._check_values(value)
+
+
 class HousingForm(forms.Form):
-    settlement = forms.ModelChoiceField(
-        label=_("Settlement"), queryset=Settlement.objects.select_related("provider"), empty_label=None
+    settlement = ReferenceChoiceField(
+        label=_("Settlement"), queryset=Settlement.objects.select_related("provider"), empty_label=None,
+        reference_key=("settlements",),
     )
     fund = forms.ChoiceField(label=_("Housing fund"), choices=Fund.choices)
-    category = forms.ModelChoiceField(
+    category = ReferenceChoiceField(
         label=_("Category"),
+        reference_key=("categories",),
         queryset=Category.objects.all(),
         required=False,
         empty_label=_("No category (national rules only)"),
@@ -79,10 +120,12 @@ class HousingForm(forms.Form):
         label=_("My only dwelling is declared in emergency condition (expert conclusion attached)"), required=False
     )
 
-    def __init__(self, *args, settlements=None, **kwargs):
+    def __init__(self, *args, settlements=None, settlements_key: tuple | None = None, **kwargs):
+        """`settlements` narrows the choice; `settlements_key` names that narrower set for the cache."""
         super().__init__(*args, **kwargs)
         if settlements is not None:
             self.fields["settlement"].queryset = settlements
+            self.fields["settlement"].reference_key = settlements_key
         self.fields["settlement"].label_from_instance = lambda s: f"{s.name} — {s.provider.name}"
 
     def clean(self):
@@ -148,8 +191,9 @@ class SubmitForm(forms.Form):
 class OperatorApplicationForm(HousingForm, ContactsForm, ConsentsForm):
     """A paper application entered at the ЦОН, in one page the operator knows by heart."""
 
-    documents_received = forms.ModelMultipleChoiceField(
+    documents_received = ReferenceMultipleChoiceField(
         label=_("Documents received"),
+        reference_key=("intake_document_types",),
         queryset=DocumentType.objects.for_intake(),
         widget=forms.CheckboxSelectMultiple,
         required=False,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
+from core.reference import remember
 
 from .calendar import WorkingCalendar
 from .definition import DefinitionError, profile_from_definition, profile_to_definition
@@ -115,12 +116,16 @@ def builtin_version(code: str) -> RegulationProfileVersion:
 def current_profile_version(provider, code: str | None = None) -> RegulationProfileVersion:
     """The provider's latest version of the profile, else the latest built-in one."""
     code = code or provider.regulation_profile
-    version = (
-        RegulationProfileVersion.objects.filter(Q(provider=provider) | Q(provider__isnull=True), code=code)
-        .order_by(F("provider_id").asc(nulls_last=True), "-version")
-        .first()
-    )
-    return _remember(version or builtin_version(code))
+
+    def load() -> RegulationProfileVersion:
+        version = (
+            RegulationProfileVersion.objects.filter(Q(provider=provider) | Q(provider__isnull=True), code=code)
+            .order_by(F("provider_id").asc(nulls_last=True), "-version")
+            .first()
+        )
+        return _remember(version or builtin_version(code))
+
+    return remember(("profile_version", provider.pk, code), load)  # other processes see a new version within seconds
 
 
 def current_profile(provider, code: str | None = None) -> Profile:

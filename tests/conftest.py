@@ -11,11 +11,14 @@ PASSWORD = "demo-pass-2026"
 
 @pytest.fixture(autouse=True)
 def _fresh_adapters():
-    """Simulators are cached per process; tests get clean SMS logs."""
+    """Simulators and reference rows are cached per process; tests get clean SMS logs and fresh reference rows."""
+    from core import reference
     from notifications.sms import get_sms_gateway
 
     get_sms_gateway.cache_clear()
+    reference.forget()
     yield
+    reference.forget()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Provider, ServiceCentre, Settlement
 from audit.services import enqueue, record_event
+from core.reference import remember
 from core.sequences import QUEUE_KEY, next_value
 from deadlines.due import compute_due_dates
 from deadlines.services import calendar_for, current_profile_version
@@ -85,8 +86,13 @@ class IntakeRequest:
 
 
 def required_document_types(category: Category | None) -> list[DocumentType]:
-    wanted = Q(required_for_all=True) | (Q(pk__in=category.required_documents.values("pk")) if category else Q())
-    return sorted(DocumentType.objects.filter(wanted), key=lambda dt: (dt.ordering, dt.code))
+    """Shared cached rows (core.reference): read them, never change the list."""
+
+    def load() -> list[DocumentType]:
+        wanted = Q(required_for_all=True) | (Q(pk__in=category.required_documents.values("pk")) if category else Q())
+        return sorted(DocumentType.objects.filter(wanted), key=lambda dt: (dt.ordering, dt.code))
+
+    return remember(("required_documents", category.pk if category else None), load)
 
 
 def missing_documents(request: IntakeRequest) -> list[DocumentType]:
@@ -96,9 +102,9 @@ def missing_documents(request: IntakeRequest) -> list[DocumentType]:
 
 def resolve_queue_list(provider, settlement, fund, category) -> QueueList | None:
     group = category.group if category else CategoryGroup.GENERAL
-    return QueueList.objects.filter(
+    return remember(("queue_list", provider.pk, settlement.pk, fund, group), lambda: QueueList.objects.filter(
         provider=provider, settlement=settlement, fund=fund, category_group=group, is_active=True
-    ).order_by("ordering", "code").first()  # the model's ordering without its join to the provider (fixed here)
+    ).order_by("ordering", "code").first())  # the model's ordering without its join to the provider (fixed here)
 
 
 def _check_representative(request: IntakeRequest) -> None:

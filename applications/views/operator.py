@@ -60,7 +60,8 @@ def new_application(request):
         messages.error(request, exc.user_message)
         return redirect("applications:operator_home")
     settlements = _branch_settlements(request.user)
-    form = OperatorApplicationForm(request.POST or None, settlements=settlements, initial={"fund": "communal"})
+    form = OperatorApplicationForm(request.POST or None, settlements=settlements, initial={"fund": "communal"},
+                                   settlements_key=("service_centre", request.user.service_centre_id))
     family = FamilyFormSet(request.POST or None, prefix="family", initial=_family_initial(person))
     eds_payload = None
     if request.method == "POST":

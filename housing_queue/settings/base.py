@@ -170,6 +170,8 @@ STORAGES = {
 MEDIA_URL = "/media-not-served/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# seconds a process keeps reference rows intake reads per case (core/reference.py); 0 turns that cache off
+KEZEK_REFERENCE_CACHE_SECONDS = float(os.environ.get("KEZEK_REFERENCE_CACHE_SECONDS", "5"))
 KEZEK_UPLOAD_MAX_BYTES = int(os.environ.get("KEZEK_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
