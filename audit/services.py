@@ -1,5 +1,8 @@
 """Writing audit events and outbox messages, always inside the caller's transaction."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db import transaction
 
 from accounts.models import Role
@@ -8,13 +11,43 @@ from core.client_ip import client_ip  # one reading of the address everywhere (K
 from .models import AuditEvent, OutboxMessage
 
 
+class _Batch:
+    def __init__(self):
+        self.events: list[AuditEvent] = []
+        self.messages: dict[str, OutboxMessage] = {}  # by dedupe key: a key promised twice is one message
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("audit_batch", default=None)
+
+
+@contextmanager
+def batched_writes():
+    """Audit events and outbox messages recorded inside go to the database as one INSERT each when the block ends
+    without an error, still inside the caller's transaction (intake records two of each per case). Inside the
+    block record_event and enqueue return rows without a primary key yet. A block inside another joins it."""
+    if _batch.get() is not None:
+        yield
+        return
+    batch = _Batch()
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if batch.events:
+        AuditEvent.objects.bulk_create(batch.events)
+    if batch.messages:
+        for message in _insert_messages(list(batch.messages.values())):
+            _kick_after_commit(message.pk)
+
+
 def record_event(*, actor, action: str, obj, data: dict | None = None, ip_address: str | None = None) -> AuditEvent:
     """`obj` is a model instance, or an ("object_type", "object_id") pair for things without a row."""
     if isinstance(obj, tuple):
         object_type, object_id = obj
     else:
         object_type, object_id = obj._meta.label_lower, str(obj.pk)
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_role=getattr(actor, "role", "") or "",
         action=action,
@@ -23,6 +56,12 @@ def record_event(*, actor, action: str, obj, data: dict | None = None, ip_addres
         data=data or {},
         ip_address=ip_address,
     )
+    batch = _batch.get()
+    if batch is not None:
+        batch.events.append(event)
+    else:
+        event.save(force_insert=True)
+    return event
 
 
 def record_staff_read(request, action: str, obj, **data) -> AuditEvent | None:
@@ -39,14 +78,21 @@ def record_staff_read(request, action: str, obj, **data) -> AuditEvent | None:
 
 def enqueue(topic: str, payload: dict, *, dedupe_key: str) -> OutboxMessage:
     """Promise a side effect; delivered after commit, or by the periodic relay if the broker is down."""
-    # one INSERT … ON CONFLICT (dedupe_key) instead of SELECT + SAVEPOINT + INSERT: intake enqueues on every case.
-    # The no-op update of an existing row only makes PostgreSQL return its id; its content is never changed.
-    (message,) = OutboxMessage.objects.bulk_create(
-        [OutboxMessage(topic=topic, payload=payload, dedupe_key=dedupe_key)],
-        update_conflicts=True, unique_fields=["dedupe_key"], update_fields=["dedupe_key"],
-    )
+    message = OutboxMessage(topic=topic, payload=payload, dedupe_key=dedupe_key)
+    batch = _batch.get()
+    if batch is not None:
+        return batch.messages.setdefault(dedupe_key, message)
+    (message,) = _insert_messages([message])
     _kick_after_commit(message.pk)
     return message
+
+
+def _insert_messages(messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    # one INSERT … ON CONFLICT (dedupe_key) instead of SELECT + SAVEPOINT + INSERT: intake enqueues on every case.
+    # The no-op update of an existing row only makes PostgreSQL return its id; its content is never changed.
+    return OutboxMessage.objects.bulk_create(
+        messages, update_conflicts=True, unique_fields=["dedupe_key"], update_fields=["dedupe_key"],
+    )
 
 
 def _kick(message_id: int) -> None:

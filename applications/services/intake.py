@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Provider, ServiceCentre, Settlement
-from audit.services import enqueue, record_event
+from audit.services import batched_writes, enqueue, record_event
 from core.reference import remember
 from core.sequences import QUEUE_KEY, next_value
 from deadlines.due import compute_due_dates
@@ -162,7 +162,7 @@ def accept_application(request: IntakeRequest) -> Application:
             return Application.objects.get(pk=already)  # double submit of the same draft: the same case
     validate_intake(request)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), batched_writes():
             return _accept(request)
     except IntegrityError:
         # the partial unique index caught a race the row lock did not (e.g. the person was new)

@@ -4,10 +4,11 @@ Transactional tests: the callbacks run on a real COMMIT, as in production, not t
 """
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from audit.models import OutboxMessage
-from audit.services import enqueue
+from audit.models import AuditEvent, OutboxMessage
+from audit.services import batched_writes, enqueue, record_event
 from tests.reliability_figures import tally_figures
 
 
@@ -104,3 +105,41 @@ def test_one_task_delivers_each_message_once_and_a_failing_one_holds_back_nobody
     tally_figures("outbox_kick", add={"task_messages": len(ids), "task_delivered": len(seen),
                                       "task_sent_twice": len(seen) - len(set(seen)),
                                       "task_left_for_relay": len(pending)})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_writes_its_events_and_messages_in_one_insert_each_and_publishes_once(dispatched):
+    """What intake does with its two audit events and two messages (audit.services.batched_writes)."""
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries, batched_writes():
+            record_event(actor=None, action="test.first", obj=("thing", "1"))
+            first = enqueue("test.topic", {"n": 1}, dedupe_key="batch-1")
+            record_event(actor=None, action="test.second", obj=("thing", "2"))
+            again = enqueue("test.topic", {"n": 2}, dedupe_key="batch-1")  # the same promise twice: one message
+            second = enqueue("test.topic", {"n": 3}, dedupe_key="batch-2")
+            assert AuditEvent.objects.count() == 0 and first.pk is None  # nothing written yet
+        assert [q["sql"].split()[0] for q in queries.captured_queries][-2:] == ["INSERT", "INSERT"]
+        assert len(queries.captured_queries) == 3  # the count above and one INSERT per table
+        assert dispatched == []
+    assert list(AuditEvent.objects.order_by("pk").values_list("action", flat=True)) == ["test.first", "test.second"]
+    assert again is first and first.pk and second.pk
+    assert OutboxMessage.objects.get(dedupe_key="batch-1").payload == {"n": 1}
+    assert dispatched == [[first.pk, second.pk]]
+    _record(dispatched)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_fails_writes_nothing_and_a_nested_one_joins_the_outer(dispatched):
+    with pytest.raises(RuntimeError), transaction.atomic(), batched_writes():
+        record_event(actor=None, action="test.lost", obj=("thing", "1"))
+        enqueue("test.topic", {}, dedupe_key="batch-lost")
+        raise RuntimeError("rolled back")
+    with transaction.atomic(), batched_writes():
+        with batched_writes():
+            inner = enqueue("test.topic", {}, dedupe_key="batch-inner")
+        assert inner.pk is None  # the inner block joined the outer one: written when that ends
+        outer = enqueue("test.topic", {}, dedupe_key="batch-outer")
+    assert not AuditEvent.objects.filter(action="test.lost").exists()
+    assert set(OutboxMessage.objects.values_list("dedupe_key", flat=True)) == {"batch-inner", "batch-outer"}
+    assert dispatched == [[inner.pk, outer.pk]]
+    _record(dispatched)
