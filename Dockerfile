@@ -16,4 +16,6 @@ RUN DJANGO_SECRET_KEY=build-only-$(head -c 40 /dev/urandom | base64 | tr -d '/+=
  && mkdir -p /app/var/media /app/var/trust && chown -R kezek:kezek /app/var /app/staticfiles
 USER kezek
 EXPOSE 8000
-CMD ["gunicorn", "housing_queue.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gunicorn takes its worker count from WEB_CONCURRENCY: one sync worker per core (README "Configuration")
+ENV WEB_CONCURRENCY=2
+CMD ["gunicorn", "housing_queue.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

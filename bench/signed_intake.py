@@ -327,7 +327,7 @@ def main(argv: list[str]) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("LOAD_INTAKE_SECONDS", "25")))
     parser.add_argument("--clients", type=int, default=int(os.environ.get("LOAD_INTAKE_CLIENTS", "8")))
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("LOAD_GUNICORN_WORKERS", "3")))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("LOAD_GUNICORN_WORKERS", str(os.cpu_count() or 2))))
     args = parser.parse_args(argv)
     import load_bench
     import queue_bench
