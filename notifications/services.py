@@ -36,22 +36,36 @@ def email_message_id(key: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}.notify@{domain}>"
 
 
+def addressee(application) -> tuple[str, str, str]:
+    """(IIN, e-mail, phone) of whom the case's notices are for: the applicant with the contacts given in the
+    application, or, once a family member continues the place after the applicant's death
+    (queues.QueueEntry.holder), that person with the contacts known for them — never the deceased's."""
+    from applications.models import Person
+
+    holder = (Person.objects.filter(queue_places__application=application).exclude(pk=application.applicant_id)
+              .only("iin", "email", "phone").first())
+    if holder is not None:
+        return holder.iin, holder.email, holder.phone
+    return application.applicant.iin, application.contact_email, application.contact_phone
+
+
 def notify_applicant(application, kind: str, context: dict, reference: str = "") -> list[Message]:
-    """Cabinet always; e-mail and SMS when the applicant gave them. Re-running sends nothing twice."""
+    """Cabinet always; e-mail and SMS when the addressee has them. Re-running sends nothing twice."""
     with translation.override(application.language):
         subject, text, sms_text = _render(kind, {"application": application, **context})
     sent = []
+    person_iin, email, phone = addressee(application)
     channels = [(MessageChannel.CABINET, "")]
-    if application.contact_email:
-        channels.append((MessageChannel.EMAIL, application.contact_email))
-    if application.contact_phone:
-        channels.append((MessageChannel.SMS, application.contact_phone))
+    if email:
+        channels.append((MessageChannel.EMAIL, email))
+    if phone:
+        channels.append((MessageChannel.SMS, phone))
     for channel, recipient in channels:
         try:
             with transaction.atomic():
                 message = Message.objects.create(
                     application=application,
-                    person_iin=application.applicant.iin,
+                    person_iin=person_iin,
                     kind=kind,
                     reference=reference,
                     channel=channel,

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Role
-from applications.models import Application, CaseEvent, CaseState
+from applications.models import Application, CaseEvent, CaseState, Person
 from applications.services.errors import ServiceError
 from applications.services.workflow import NotPermitted, run_transition
 from audit.models import AuditEvent
@@ -249,6 +249,28 @@ def test_death_with_a_successor_keeps_the_place(queue_list, users, django_captur
     message = Message.objects.get(application=case, kind="queue_continued", channel="cabinet")
     assert "Жұмабаева Айгүл" in message.body and str(number) in message.body
     assert numbers([places[0], places[2]]) == [1, 3]
+
+
+def test_after_a_succession_notices_go_to_the_successor_never_to_the_deceased(queue_list, users,
+                                                                             django_capture_on_commit_callbacks):
+    from notifications.services import notify_applicant
+
+    target = registered_place(queue_list, users["operator"])
+    case = target.application
+    Application.objects.filter(pk=case.pk).update(contact_phone="+77010000001", contact_email="late@example.kz")
+    member = family_member(case, 5, surname="Жұмабаева", given_name="Айгүл")
+    Person.objects.filter(iin=member.iin).update(phone="+77020000002", email="heir@example.kz")
+    with django_capture_on_commit_callbacks(execute=True):
+        removals.approve_removal(propose(target, users["admin"], ground="DEATH", successor=member), users["head"])
+    continued = {m.channel: m for m in Message.objects.filter(application=case, kind="queue_continued")}
+    assert {m.person_iin for m in continued.values()} == {member.iin}
+    assert continued["sms"].recipient == "+77020000002" and continued["email"].recipient == "heir@example.kz"
+    # every later notice of the case too; a successor without contacts gets the cabinet only
+    Person.objects.filter(iin=member.iin).update(phone="", email="")
+    notify_applicant(Application.objects.get(pk=case.pk), "queue_restored", {"number": 1}, reference="later")
+    later = Message.objects.filter(application=case, kind="queue_restored", reference="later")
+    assert [(m.channel, m.person_iin) for m in later] == [("cabinet", member.iin)]
+    assert not Message.objects.filter(recipient__in=["+77010000001", "late@example.kz"]).exists()
 
 
 def test_the_successor_sees_the_case_they_continue(queue_list, users):
