@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.uploads import check_upload
 
+from .forms_register import SuccessorContacts
 from .models import FindingKind, FindingStatus, RemovalGround
 from .services.inventory import ANSWER_CHANGED, ANSWER_CHOICES, LEGAL_BASIS, MAX_ANSWER_LENGTH, MAX_COMMENT_LENGTH
 
@@ -46,7 +47,7 @@ def _checked(uploaded):
         raise ValidationError(exc.messages[0], code=exc.code) from None
 
 
-class ProposeRemovalForm(forms.Form):
+class ProposeRemovalForm(SuccessorContacts):
     ground = forms.ChoiceField(label=_("Ground (Law art. 73)"), choices=RemovalGround.choices)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000,
                              help_text=_("What was established, with the finding and the person's answer."))
@@ -59,6 +60,9 @@ class ProposeRemovalForm(forms.Form):
         label=_("Family member who continues the case (death only)"), required=False,
         help_text=_("On the death of the person the place is kept for a family member who continues the case."),
     )
+
+    field_order = ["ground", "reason", "legal_basis", "effective_date", "document", "successor", "successor_phone",
+                   "successor_email"]
 
     def __init__(self, *args, finding, **kwargs):
         super().__init__(*args, **kwargs)

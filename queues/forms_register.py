@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from applications.forms import PhoneField
 from applications.models import FamilyMember
 
 from .models import RemovalGround, RestorationBasis
@@ -22,7 +23,21 @@ class _ChangeForm(forms.Form):
                                      help_text=_("When the ground arose; not in the future."))
 
 
-class RemovalForm(_ChangeForm):
+class SuccessorContacts(forms.Form):
+    """Where the case's notices go once a family member continues it (the deceased's contacts are never used)."""
+
+    successor_phone = PhoneField(label=_("Successor's mobile phone"), required=False,
+                                 help_text=_("From the continuation on, the case's notices go to the successor."))
+    successor_email = forms.EmailField(label=_("Successor's e-mail"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("successor_phone") or data.get("successor_email")) and not data.get("successor"):
+            self.add_error("successor_phone", _("Contacts are given only for a family member who continues the case."))
+        return data
+
+
+class RemovalForm(_ChangeForm, SuccessorContacts):
     ground = forms.ChoiceField(label=_("Ground (Law on housing relations, art. 73)"),
                                choices=[("", "—")] + list(RemovalGround.choices))
     successor = forms.ModelChoiceField(
@@ -30,7 +45,8 @@ class RemovalForm(_ChangeForm):
         queryset=FamilyMember.objects.none(), empty_label=_("Nobody: the place is closed"),
         help_text=_("On the death of the person the place is kept for a family member who continues the case."),
     )
-    field_order = ["ground", "successor", "reason", "legal_basis", "document", "effective_date"]
+    field_order = ["ground", "successor", "successor_phone", "successor_email", "reason", "legal_basis", "document",
+                   "effective_date"]
 
     def __init__(self, *args, application=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -330,12 +330,19 @@ class RemovalRequest(TwoPersonRequest):
         "applications.FamilyMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     finding = models.ForeignKey("queues.InventoryFinding", null=True, blank=True, on_delete=models.PROTECT, related_name="removals")
+    # where the case's notices go once the successor continues (notifications.services.addressee)
+    successor_phone = models.CharField(_("Successor's mobile phone"), max_length=20, blank=True)
+    successor_email = models.EmailField(_("Successor's e-mail"), blank=True)
 
     class Meta:
         ordering = ["-proposed_at"]
         constraints = _two_person_constraints("removal") + [
             models.CheckConstraint(
                 condition=models.Q(successor__isnull=True) | models.Q(ground="DEATH"), name="removal_successor_only_on_death"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(successor__isnull=False) | (models.Q(successor_phone="") & models.Q(successor_email="")),
+                name="removal_contacts_only_with_successor",
             ),
         ]
 

@@ -179,6 +179,7 @@ def propose_removal(request, pk):
             inventory.propose_removal_from_finding(
                 finding, request.user, ground=data["ground"], reason=data["reason"], legal_basis=data["legal_basis"],
                 document=data["document"], effective_date=data["effective_date"], successor=data["successor"] or None,
+                successor_phone=data["successor_phone"], successor_email=data["successor_email"],
             )
         except ServiceError as exc:
             form.add_error(None, str(exc))

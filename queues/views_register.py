@@ -123,7 +123,8 @@ def propose_removal(request, application_number):
         data = form.cleaned_data
         done = _service_or_errors(form, lambda: removals.propose_removal(
             entry, request.user, ground=data["ground"], reason=data["reason"], legal_basis=data["legal_basis"],
-            document=data["document"], effective_date=data["effective_date"], successor=data["successor"]))
+            document=data["document"], effective_date=data["effective_date"], successor=data["successor"],
+            successor_phone=data["successor_phone"], successor_email=data["successor_email"]))
         if done:
             messages.success(request, _("The removal is proposed; another officer must approve it."))
             return redirect("queues_register:entry", application_number=application_number)

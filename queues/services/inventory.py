@@ -426,7 +426,7 @@ def removal_may_be_proposed(finding: InventoryFinding) -> bool:
 
 
 def propose_removal_from_finding(finding: InventoryFinding, actor, *, ground=None, reason, legal_basis, document,
-                                 effective_date, successor=None):
+                                 effective_date, successor=None, successor_phone="", successor_email=""):
     """A removal request (two people, notice) for the place the finding is about; never a removal itself."""
     from .removals import propose_removal
 
@@ -443,7 +443,7 @@ def propose_removal_from_finding(finding: InventoryFinding, actor, *, ground=Non
             raise InventoryError(_("Choose a removal ground from the list."))
         request = propose_removal(finding.entry, actor, ground=ground, reason=reason, legal_basis=legal_basis,
                                   document=document, effective_date=effective_date, successor=successor,
-                                  finding=finding)
+                                  finding=finding, successor_phone=successor_phone, successor_email=successor_email)
         record_event(actor=actor, action="queue.inventory_removal_proposed", obj=finding,
                      data={"kind": finding.kind, "entry": finding.entry_id, "request": request.pk, "ground": ground})
     return request

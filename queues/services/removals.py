@@ -168,12 +168,32 @@ def resolve_successor(member: FamilyMember, *, create: bool):
     return upsert_person_from_record(record, ContactDetails(phone="")) if create else None
 
 
+def _successor_contacts(successor, phone, email) -> tuple[str, str]:
+    """The successor's phone and e-mail, normalised; only with a successor."""
+    from django.core.validators import validate_email
+
+    from applications.forms import clean_phone_value
+
+    phone = phone.strip() if isinstance(phone, str) else ""
+    email = email.strip() if isinstance(email, str) else ""
+    if (phone or email) and not successor:
+        raise ServiceError(_("Contacts are given only for a family member who continues the case."))
+    try:
+        phone = clean_phone_value(phone) if phone else ""
+        if email:
+            validate_email(email)
+    except ValidationError as exc:
+        raise ServiceError(exc.messages[0]) from None
+    return phone, email
+
+
 def propose_removal(entry: QueueEntry, actor, *, ground: str, reason: str, legal_basis: str, document, effective_date,
-                    successor=None, finding=None) -> RemovalRequest:
+                    successor=None, finding=None, successor_phone: str = "", successor_email: str = "") -> RemovalRequest:
     """A removal (or, on death, a continuation by a family member) waiting for the second approver."""
     if ground not in RemovalGround.values:
         raise ServiceError(_("Choose a removal ground from the list."))
     reason, legal_basis, effective_date = _clean_common(reason, legal_basis, effective_date)
+    successor_phone, successor_email = _successor_contacts(successor, successor_phone, successor_email)
     upload = _checked_document(document)
     with transaction.atomic():
         entry = QueueEntry.objects.select_related("queue_list", "application").get(pk=entry.pk)
@@ -189,7 +209,8 @@ def propose_removal(entry: QueueEntry, actor, *, ground: str, reason: str, legal
         if finding is not None and finding.entry_id != entry.pk:
             raise ServiceError(_("The inventory finding concerns another place."))
         req = RemovalRequest(entry=entry, ground=ground, reason=reason, legal_basis=legal_basis,
-                             effective_date=effective_date, proposed_by=actor, successor=member, finding=finding)
+                             effective_date=effective_date, proposed_by=actor, successor=member, finding=finding,
+                             successor_phone=successor_phone, successor_email=successor_email)
         _attach(req, upload)
         _save_new(req, _("A removal of this place is already waiting for a decision."))
         if finding is not None:
@@ -214,6 +235,11 @@ def approve_removal(request: RemovalRequest, approver, comment: str = "") -> Rem
         entry = req.entry
         if req.ground == RemovalGround.DEATH and req.successor_id:
             person = resolve_successor(req.successor, create=True)
+            contacts = {k: v for k, v in (("phone", req.successor_phone), ("email", req.successor_email)) if v}
+            if contacts:  # the case's notices go to the successor from now on
+                for field, value in contacts.items():
+                    setattr(person, field, value)
+                person.save(update_fields=[*contacts, "updated_at"])
             continue_entry(entry, person, request_id=req.pk)
             log_case_event(case, actor=approver, action="queue_continued", comment=req.successor.full_name,
                            data={"request": req.pk, "successor_iin": person.iin})

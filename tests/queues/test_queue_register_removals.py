@@ -273,6 +273,30 @@ def test_after_a_succession_notices_go_to_the_successor_never_to_the_deceased(qu
     assert not Message.objects.filter(recipient__in=["+77010000001", "late@example.kz"]).exists()
 
 
+def test_the_successors_contacts_given_with_the_proposal_receive_the_notices(queue_list, users,
+                                                                              django_capture_on_commit_callbacks):
+    target = registered_place(queue_list, users["operator"])
+    member = family_member(target.application, 6)  # known locally, without a phone or e-mail
+    req = propose(target, users["admin"], ground="DEATH", successor=member, successor_phone="8 (702) 000-00-03",
+                  successor_email=" heir2@example.kz ")
+    assert (req.successor_phone, req.successor_email) == ("+77020000003", "heir2@example.kz")  # normalised
+    assert Person.objects.get(iin=member.iin).phone == ""  # nothing changes before the second person approves
+    with django_capture_on_commit_callbacks(execute=True):
+        removals.approve_removal(req, users["head"])
+    successor = Person.objects.get(iin=member.iin)
+    assert (successor.phone, successor.email) == ("+77020000003", "heir2@example.kz")
+    sent = {m.channel: m.recipient for m in Message.objects.filter(application=target.application,
+                                                                   kind="queue_continued")}
+    assert sent == {"cabinet": "", "sms": "+77020000003", "email": "heir2@example.kz"}
+
+
+def test_the_database_refuses_contacts_without_a_successor(queue_list, users):
+    entry = registered_place(queue_list, users["operator"])
+    req = propose(entry, users["admin"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RemovalRequest.objects.filter(pk=req.pk).update(successor_phone="+77020000003")
+
+
 def test_the_successor_sees_the_case_they_continue(queue_list, users):
     from accounts.access import can_view_application
     from accounts.models import Role
@@ -320,6 +344,9 @@ BAD_INPUT = {
     "successor on another ground": ({"ground": "MOVED_AWAY", "successor": "member"}, "death"),
     "successor not in the family": ({"ground": "DEATH", "successor": 999999}, "family member"),
     "successor unknown anywhere": ({"ground": "DEATH", "successor": "unknown"}, "cannot continue"),
+    "contacts without a successor": ({"ground": "DEATH", "successor_email": "heir@example.kz"}, "only for a family member"),
+    "successor's phone not a mobile": ({"ground": "DEATH", "successor": "member", "successor_phone": "12345"}, "mobile"),
+    "successor's e-mail malformed": ({"ground": "DEATH", "successor": "member", "successor_email": "heir@"}, "valid email address"),
 }
 
 

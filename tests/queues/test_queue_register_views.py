@@ -149,6 +149,13 @@ def test_propose_and_approve_through_the_pages(client, queue_list, users, django
                        "effective_date": yesterday().isoformat(),
                        "successor": member.pk, "document": pdf()})
     assert bad.status_code == 200 and "only after the death" in bad.content.decode()
+    no_successor = client.post(reverse("queues_register:propose_removal", args=[number]),
+                               {"ground": "DEATH", "reason": "r", "legal_basis": "art. 73",
+                                "effective_date": yesterday().isoformat(), "successor_phone": "+77020000003",
+                                "document": pdf()})
+    assert no_successor.status_code == 200
+    assert "Contacts are given only for a family member who continues the case." in no_successor.content.decode()
+    assert 'name="successor_phone"' in content and 'name="successor_email"' in content
     wrong_type = client.post(reverse("queues_register:propose_removal", args=[number]),
                              {"ground": "MOVED_AWAY", "reason": "r", "legal_basis": "art. 73",
                               "effective_date": yesterday().isoformat(), "document": pdf("x.pdf", b"GIF89a...")})
