@@ -160,19 +160,22 @@ class Application(ConcurrentTransitionMixin, models.Model):
     """A case (іс): exists only once a complete application is accepted, so the queue key is known at birth."""
 
     number = models.CharField(_("Application number"), max_length=32, unique=True)
-    provider = models.ForeignKey("accounts.Provider", on_delete=models.PROTECT, related_name="applications")
+    # provider and queue_list lead composite indexes (Meta), so their own single-column indexes are not built
+    provider = models.ForeignKey("accounts.Provider", on_delete=models.PROTECT, related_name="applications",
+                                 db_index=False)
     settlement = models.ForeignKey("accounts.Settlement", on_delete=models.PROTECT, related_name="applications")
     fund = models.CharField(_("Housing fund"), max_length=20, choices=Fund.choices)
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="applications")
     queue_list = models.ForeignKey(
-        "queues.QueueList", null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+        "queues.QueueList", null=True, blank=True, on_delete=models.PROTECT, related_name="applications",
+        db_index=False,
     )
     applicant = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="applications")
     representative = models.ForeignKey(
         Representative, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
     )
     channel = models.CharField(max_length=20, choices=Channel.choices)
-    state = FSMField(default=CaseState.ACCEPTED, choices=CaseState.choices, protected=True, db_index=True)
+    state = FSMField(default=CaseState.ACCEPTED, choices=CaseState.choices, protected=True)  # indexed in Meta
     regulation_profile = models.CharField(max_length=32)
     # the regulation profile version the case was accepted under (deadlines.services.profile_for_case)
     profile_version = models.ForeignKey(
@@ -203,6 +206,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["queue_list", "accepted_at", "queue_seq"]),
             # the staff inbox: a department's cases in queue-key order, read a page at a time (LIMIT 50)
             models.Index(fields=["provider", "accepted_at", "queue_seq"], name="application_inbox_order"),
+            # a plain index: db_index on a text column also builds a LIKE-pattern index on PostgreSQL nobody uses
+            models.Index(fields=["state"], name="application_state"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -8,7 +8,7 @@ class AuditEvent(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_role = models.CharField(max_length=20, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
+    action = models.CharField(max_length=64)  # indexed in Meta (no LIKE-pattern index on PostgreSQL)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)
     data = models.JSONField(default=dict, blank=True)
@@ -16,7 +16,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+        indexes = [models.Index(fields=["object_type", "object_id", "at"]), models.Index(fields=["action"], name="audit_event_action")]
 
 
 class OutboxMessage(models.Model):

@@ -168,21 +168,23 @@ class QueueEvent(models.Model):
     Holds only public facts (application number, key, initials, category, ground): the log is published.
     """
 
-    queue_list = models.ForeignKey(QueueList, on_delete=models.PROTECT, related_name="events")
+    # both keys lead indexes of their own (Meta), so their single-column FK indexes are not built
+    queue_list = models.ForeignKey(QueueList, on_delete=models.PROTECT, related_name="events", db_index=False)
     seq = models.PositiveBigIntegerField()
     kind = models.CharField(max_length=16, choices=EventKind.choices)
-    entry = models.ForeignKey(QueueEntry, on_delete=models.PROTECT, related_name="events")
+    entry = models.ForeignKey(QueueEntry, on_delete=models.PROTECT, related_name="events", db_index=False)
     application_number = models.CharField(max_length=32)
     key_at = models.DateTimeField()
     key_seq = models.BigIntegerField()
     occurred_at = models.DateTimeField()
     data = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)  # unique (Meta): unique=True also built a LIKE-pattern index on PostgreSQL
 
     class Meta:
         ordering = ["queue_list", "seq"]
-        constraints = [models.UniqueConstraint(fields=["queue_list", "seq"], name="queue_event_seq_unique")]
+        constraints = [models.UniqueConstraint(fields=["queue_list", "seq"], name="queue_event_seq_unique"),
+                       models.UniqueConstraint(fields=["hash"], name="queue_event_hash_unique")]
         indexes = [
             models.Index(fields=["queue_list", "kind", "occurred_at"], name="queue_event_kind_time"),
             models.Index(fields=["entry", "seq"], name="queue_event_entry"),
