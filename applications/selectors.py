@@ -121,7 +121,7 @@ def complaints_for(user) -> QuerySet:
     return (
         Complaint.objects.filter(application__in=visible_applications(user))
         .select_related("application__applicant", "assigned_to", "answer_document")
-        .order_by("state", "answer_due_at")
+        .order_by("state", "answer_due_at", "pk")  # pk: a stable order across pages
     )
 
 

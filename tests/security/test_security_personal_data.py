@@ -287,9 +287,9 @@ READ_PAGES = {
         {"holder_iin": r.places[1].holder.iin, "via": "queue_entry"})),
     "queue.request_document_viewed": ("register", ["admin", "head"], lambda r, user: (
         reverse("queues_register:request_document", args=["removal", r.removal.pk]), r.removal, {})),
-    # the department's list has no pages or filters; `shown` is how many complaints it printed
+    # `page` of the department's list, `shown` how many complaints it printed
     "complaints.viewed": ("world", ["clerk", "auditor"], lambda w, user: (
-        reverse("applications:complaints"), ("provider", str(user.provider_id)), {"shown": 1})),
+        reverse("applications:complaints"), ("provider", str(user.provider_id)), {"page": 1, "shown": 1})),
     "complaint.viewed": ("world", ["clerk", "head"], lambda w, user: (
         reverse("applications:complaint", args=[w.complaints["complaint_own"].number]), w.complaints["complaint_own"],
         {"application": w.complaints["complaint_own"].application_id})),
@@ -314,7 +314,7 @@ def test_complaint_list_event_counts_the_rows_it_printed(world):  # noqa: F811
     html = _html(response)
     assert world.complaints["complaint_own"].number in html
     assert world.complaints["complaint_other"].number not in html
-    assert event.data == {"shown": 1}
+    assert event.data == {"page": 1, "shown": 1}
 
 
 def test_answering_a_complaint_is_not_logged_as_a_read(world):  # noqa: F811

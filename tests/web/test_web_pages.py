@@ -653,6 +653,26 @@ def test_complaints_list_shows_the_providers_complaints_only(world, login):
     assert other in text_of(page) and own not in text_of(page)
 
 
+def test_complaints_list_pages_through_the_departments_complaints(world, login, monkeypatch):
+    from datetime import timedelta
+
+    from applications.models import Complaint
+
+    monkeypatch.setattr("applications.views.workflow.COMPLAINTS_PAGE_SIZE", 2)
+    own = world.complaints["complaint_own"]
+    later = [Complaint.objects.create(application=own.application, number=f"{own.number}-{n}", subject=own.subject,
+                                      text="Again.", filed_by=own.filed_by, filed_at=own.filed_at,
+                                      answer_due_at=own.answer_due_at + timedelta(days=n),
+                                      settle_due_at=own.settle_due_at) for n in (1, 2)]
+    clerk = login(world.users["clerk"])
+    first = clerk.get(reverse("applications:complaints"))
+    second = clerk.get(reverse("applications:complaints"), {"page": 2})
+    assert [c.number for c in first.context["page"]] == [own.number, later[0].number]
+    assert [c.number for c in second.context["page"]] == [later[1].number]
+    assert "1 / 2" in text_of(first) and "?page=2" in text_of(first) and "?page=1" in text_of(second)
+    assert clerk.get(reverse("applications:complaints"), {"page": "x"}).context["page"].number == 1
+
+
 def test_complaint_page_is_for_the_department_only(world, login, client):
     complaint = world.complaints["complaint_own"]
     url = reverse("applications:complaint", args=[complaint.number])
