@@ -11,6 +11,8 @@ class RetentionRun(models.Model):
     as_of = models.DateTimeField(help_text="The moment the periods were counted back from")
     refused_days = models.PositiveIntegerField()
     withdrawn_days = models.PositiveIntegerField()
+    # empty for runs made before returned cases were covered
+    returned_days = models.PositiveIntegerField(null=True, blank=True)
     cases = models.PositiveIntegerField(default=0)
     attachments = models.PositiveIntegerField(default=0)
     files = models.PositiveIntegerField(default=0)

@@ -432,14 +432,15 @@ def _audit_events(user, person, cases, loose_documents, removals, restorations) 
 
 # --- retention ---------------------------------------------------------------------------------------------------
 
-RETENTION_STATES = (CaseState.REFUSED, CaseState.WITHDRAWN)
+RETENTION_STATES = (CaseState.REFUSED, CaseState.WITHDRAWN, CaseState.RETURNED)
 
 
-def retention_candidates(now, *, refused_days: int, withdrawn_days: int) -> QuerySet:
-    """Refused and withdrawn cases whose final date is older than their period, not erased yet, no open complaint.
+def retention_candidates(now, *, refused_days: int, withdrawn_days: int, returned_days: int) -> QuerySet:
+    """Refused, withdrawn and returned cases whose final date is older than their period, not erased yet, no open
+    complaint.
 
     The final date is the timeline entry that put the case in its present state (the case's last save if an
-    old case has none); any other state — active, registered, housed, removed, returned — is never selected.
+    old case has none); any other state — active, registered, housed, removed — is never selected.
     """
     from datetime import timedelta
 
@@ -449,7 +450,8 @@ def retention_candidates(now, *, refused_days: int, withdrawn_days: int) -> Quer
         Application.objects.filter(state__in=[s.value for s in RETENTION_STATES], personal_data_erasure__isnull=True)
         .annotate(final_at=Coalesce(Subquery(final_event, output_field=DateTimeField()), F("updated_at")))
         .filter(Q(state=CaseState.REFUSED, final_at__lt=now - timedelta(days=refused_days))
-                | Q(state=CaseState.WITHDRAWN, final_at__lt=now - timedelta(days=withdrawn_days)))
+                | Q(state=CaseState.WITHDRAWN, final_at__lt=now - timedelta(days=withdrawn_days))
+                | Q(state=CaseState.RETURNED, final_at__lt=now - timedelta(days=returned_days)))
         .exclude(complaints__state__in=[ComplaintState.REGISTERED, ComplaintState.ASSIGNED])
         .order_by("pk")
     )

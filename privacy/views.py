@@ -31,7 +31,8 @@ def my_data(request):
     return render(
         request, "privacy/my_data.html",
         {"form": form, "refused_period": _period(settings.KEZEK_RETENTION_REFUSED_DAYS),
-         "withdrawn_period": _period(settings.KEZEK_RETENTION_WITHDRAWN_DAYS)},
+         "withdrawn_period": _period(settings.KEZEK_RETENTION_WITHDRAWN_DAYS),
+         "returned_period": _period(settings.KEZEK_RETENTION_RETURNED_DAYS)},
         status=400 if form.is_bound else 200,
     )
 

@@ -222,6 +222,7 @@ CELERY_BEAT_SCHEDULE = {
 # period (Civil Code art. 178) with margin; 3 years for withdrawals. Configuration, to be confirmed by the department.
 KEZEK_RETENTION_REFUSED_DAYS = int(os.environ.get("KEZEK_RETENTION_REFUSED_DAYS", str(5 * 365)))
 KEZEK_RETENTION_WITHDRAWN_DAYS = int(os.environ.get("KEZEK_RETENTION_WITHDRAWN_DAYS", str(3 * 365)))
+KEZEK_RETENTION_RETURNED_DAYS = int(os.environ.get("KEZEK_RETENTION_RETURNED_DAYS", str(3 * 365)))
 KEZEK_RETENTION_BATCH = int(os.environ.get("KEZEK_RETENTION_BATCH", "200"))  # cases per transaction
 
 # The state-system adapters; "simulator" is the local stand-in seeded with demo people.

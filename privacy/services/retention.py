@@ -1,4 +1,4 @@
-"""Retention: erase the personal data of refused and withdrawn cases once their period is over.
+"""Retention: erase the personal data of refused, withdrawn and returned cases once their period is over.
 
 Kept: the case skeleton (number, provider, list, category, dates, state, the queue key), its timeline, the
 signed decisions with their grounds and the issued documents (official acts), and the append-only audit and queue
@@ -12,6 +12,7 @@ skips it; batches are separate transactions, files are deleted only after their 
 
 import logging
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -52,6 +53,7 @@ class RetentionReport:
     dry_run: bool
     refused: int = 0
     withdrawn: int = 0
+    returned: int = 0
     cases: int = 0
     attachments: int = 0
     files: int = 0
@@ -62,32 +64,42 @@ class RetentionReport:
         return asdict(self)
 
 
-def retention_periods() -> tuple[int, int]:
-    """(refused days, withdrawn days) from settings; a period under one day is a configuration error."""
-    refused, withdrawn = settings.KEZEK_RETENTION_REFUSED_DAYS, settings.KEZEK_RETENTION_WITHDRAWN_DAYS
-    for name, value in (("KEZEK_RETENTION_REFUSED_DAYS", refused), ("KEZEK_RETENTION_WITHDRAWN_DAYS", withdrawn)):
+class RetentionPeriods(NamedTuple):
+    refused: int
+    withdrawn: int
+    returned: int
+
+
+def retention_periods() -> RetentionPeriods:
+    """The periods in days from settings; a period under one day is a configuration error."""
+    periods = RetentionPeriods(settings.KEZEK_RETENTION_REFUSED_DAYS, settings.KEZEK_RETENTION_WITHDRAWN_DAYS,
+                               settings.KEZEK_RETENTION_RETURNED_DAYS)
+    for kind, value in periods._asdict().items():
         if not isinstance(value, int) or value < 1:
-            raise ImproperlyConfigured(f"{name} must be a whole number of days, at least 1 (got {value!r}).")
-    return refused, withdrawn
+            raise ImproperlyConfigured(
+                f"KEZEK_RETENTION_{kind.upper()}_DAYS must be a whole number of days, at least 1 (got {value!r}).")
+    return periods
 
 
 def apply_retention(*, now=None, dry_run: bool = False, batch_size: int | None = None) -> RetentionReport:
     """Erase what the periods allow as of `now`; with dry_run only count it. Idempotent and safe to run twice."""
     now = now or timezone.now()
-    refused_days, withdrawn_days = retention_periods()
+    periods = retention_periods()
     batch_size = batch_size or settings.KEZEK_RETENTION_BATCH
-    candidates = retention_candidates(now, refused_days=refused_days, withdrawn_days=withdrawn_days)
+    candidates = retention_candidates(now, refused_days=periods.refused, withdrawn_days=periods.withdrawn,
+                                      returned_days=periods.returned)
     report = RetentionReport(dry_run=dry_run)
     if dry_run:
         by_state = dict(candidates.order_by().values_list("state").annotate(n=Count("pk", distinct=True)))
         ids = candidates.values("pk")
         report.refused, report.withdrawn = by_state.get(CaseState.REFUSED, 0), by_state.get(CaseState.WITHDRAWN, 0)
-        report.cases = report.refused + report.withdrawn
+        report.returned = by_state.get(CaseState.RETURNED, 0)
+        report.cases = report.refused + report.withdrawn + report.returned
         report.attachments = report.files = Attachment.objects.filter(application_id__in=ids).count()
         report.family_members = FamilyMember.objects.filter(application_id__in=ids).count()
         return report
-    run = RetentionRun.objects.create(started_at=timezone.now(), as_of=now, refused_days=refused_days,
-                                      withdrawn_days=withdrawn_days)
+    run = RetentionRun.objects.create(started_at=timezone.now(), as_of=now, refused_days=periods.refused,
+                                      withdrawn_days=periods.withdrawn, returned_days=periods.returned)
     while True:
         done = _erase_batch(candidates, run, report, batch_size)
         if done < batch_size:
@@ -163,6 +175,7 @@ def _erase_batch(candidates, run: RetentionRun, report: RetentionReport, batch_s
     report.cases += len(cases)
     report.refused += sum(1 for c in cases if c.state == CaseState.REFUSED)
     report.withdrawn += sum(1 for c in cases if c.state == CaseState.WITHDRAWN)
+    report.returned += sum(1 for c in cases if c.state == CaseState.RETURNED)
     report.attachments += len(attachment_ids)
     report.files += len(files)
     report.family_members += family_removed

@@ -1,4 +1,4 @@
-"""Retention: refused and withdrawn cases lose their personal data after the configured period; nothing else does.
+"""Retention: refused, withdrawn and returned cases lose their personal data after their period; nothing else does.
 
 The case skeleton (number, dates, state, grounds), the timeline and the append-only audit and queue logs stay.
 """
@@ -149,6 +149,7 @@ def test_erases_only_eligible_cases_and_keeps_the_skeleton_and_the_logs(cases):
     assert queue_log_after == queue_log_before
     run = RetentionRun.objects.get()
     assert run.finished_at and run.cases == 2 and run.refused_days == 5 * 365 and run.withdrawn_days == 3 * 365
+    assert run.returned_days == 3 * 365
 
 
 def test_the_person_record_is_blanked_only_without_another_live_case(cases):
@@ -186,6 +187,27 @@ def test_the_periods_are_respected_and_configurable(cases, settings):
     assert RetentionRun.objects.order_by("-pk").first().refused_days == 30
 
 
+def test_a_case_returned_as_incomplete_is_erased_after_its_own_period(department, users, settings):
+    case = _case(department, users, adults()[5], 6)
+    Application.objects.filter(pk=case.pk).update(state=CaseState.RETURNED)
+    case.refresh_from_db()
+    entries.on_case_transition(case, "return_incomplete")  # the place closes as the executor's return leaves it
+    CaseEvent.objects.create(application=case, actor=users["executor"], action="return_incomplete",
+                             from_state="in_review", to_state="returned", comment="Missing: income certificate.")
+    now = timezone.now()
+    assert apply_retention(now=now + timedelta(days=3 * 365) - DAY).cases == 0
+    report = apply_retention(now=now + timedelta(days=3 * 365) + DAY)
+    assert (report.cases, report.refused, report.withdrawn, report.returned) == (1, 0, 0, 1)
+    case.refresh_from_db()
+    assert case.contact_phone == "" and not Attachment.objects.filter(application=case).exists()
+    assert not FamilyMember.objects.filter(application=case).exists()
+    # the executor's return, with what was missing, is the department's act: kept
+    assert CaseEvent.objects.get(application=case, action="return_incomplete").comment == "Missing: income certificate."
+    settings.KEZEK_RETENTION_RETURNED_DAYS = 0
+    with pytest.raises(ImproperlyConfigured, match="KEZEK_RETENTION_RETURNED_DAYS"):
+        apply_retention(now=now)
+
+
 def test_a_period_under_a_day_is_refused(cases, settings):
     settings.KEZEK_RETENTION_WITHDRAWN_DAYS = 0
     with pytest.raises(ImproperlyConfigured, match="KEZEK_RETENTION_WITHDRAWN_DAYS"):
@@ -210,11 +232,11 @@ def test_the_command_prints_counts_and_dry_run_is_harmless(cases, settings):
         at=timezone.now() - timedelta(days=2))
     out = io.StringIO()
     call_command("apply_retention", "--dry-run", stdout=out)
-    assert "would erase cases=2 (refused=1 withdrawn=1)" in out.getvalue()
+    assert "would erase cases=2 (refused=1 withdrawn=1 returned=0)" in out.getvalue()
     assert not ErasedCase.objects.exists()
     out = io.StringIO()
     call_command("apply_retention", stdout=out)
-    assert "erased cases=2 (refused=1 withdrawn=1) attachments=2 files=2 family_members=2" in out.getvalue()
+    assert "erased cases=2 (refused=1 withdrawn=1 returned=0) attachments=2 files=2 family_members=2" in out.getvalue()
     out = io.StringIO()
     call_command("apply_retention", stdout=out)
     assert "erased cases=0" in out.getvalue()
