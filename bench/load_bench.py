@@ -315,8 +315,11 @@ def bench_intake(server, figures: dict) -> None:
             else:
                 errors[outcome] = errors.get(outcome, 0) + 1
 
-    rates, wall = [], 0.0
-    for run in range(INTAKE_RUNS):  # the median of several runs: the shared host's speed drifts between runs
+    from run import cpu_reference_ms
+
+    rates, wall, reference = [], 0.0, []
+    for run in range(INTAKE_RUNS):
+        reference.append(cpu_reference_ms())  # the median of several runs: the shared host's speed drifts between runs
         accepted_before = len(numbers)
         log(f"intake run {run + 1}/{INTAKE_RUNS}: {INTAKE_CLIENTS} clients for {INTAKE_SECONDS:.0f} s")
         run_wall = run_clients(file_one, iins, INTAKE_CLIENTS, INTAKE_SECONDS)
@@ -336,6 +339,7 @@ def bench_intake(server, figures: dict) -> None:
     figures.update(
         intake_per_second=sorted(rates)[len(rates) // 2],
         intake_runs_per_second=rates,
+        intake_runs_cpu_reference_ms=reference,  # bench/run.py cpu_reference_ms before each run: the host's speed
         intake_accepted=len(numbers),
         intake_seconds=round(wall, 1),
         intake_clients=INTAKE_CLIENTS,

@@ -43,7 +43,27 @@ def machine() -> dict:
         info["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
     except OSError:
         pass
+    info["cpu_reference_ms"] = cpu_reference_ms()
     return info
+
+
+def cpu_reference_ms() -> float:
+    """CPU time of a fixed pure-Python workload (best of three): how fast this shared host is right now.
+
+    The same code has measured ±30% apart on this host within an hour; a figure taken when this number is higher
+    was taken on a slower host."""
+    import time
+
+    def once() -> float:
+        started = time.process_time()
+        total = 0
+        for i in range(1_000_000):
+            total += i * i % 7
+        names = {str(i): i for i in range(100_000)}
+        assert total and names
+        return (time.process_time() - started) * 1000
+
+    return round(min(once() for _ in range(3)), 1)
 
 
 def merge(figures: dict, path: Path = RESULTS) -> dict:

@@ -25,7 +25,12 @@ _PREFIX = {
 def reserve_number(kind, now=None) -> str:
     """The next document number; taken ahead of issue when the number must be printed in a PDF signed first."""
     now = now or timezone.now()
-    return f"{_PREFIX[kind]}-{timezone.localtime(now):%Y}-{next_value(DOCUMENT_NUMBER):08d}"
+    return document_number(kind, next_value(DOCUMENT_NUMBER), now)
+
+
+def document_number(kind, value: int, now) -> str:
+    """The number of a document of `kind` issued at `now` from a value of the DOCUMENT_NUMBER sequence."""
+    return f"{_PREFIX[kind]}-{timezone.localtime(now):%Y}-{value:08d}"
 
 
 def issue_document(*, kind, issued_by, application=None, person_iin="", service_centre=None, language="kk", context=None,

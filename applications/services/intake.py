@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from accounts.models import Provider, ServiceCentre, Settlement
 from audit.services import batched_writes, enqueue, record_event
 from core.reference import remember
-from core.sequences import QUEUE_KEY, next_value
+from core.sequences import DOCUMENT_NUMBER, QUEUE_KEY, next_values
 from deadlines.due import compute_due_dates
 from deadlines.services import calendar_for, current_profile_version
 from documents.models import DocumentKind
-from documents.services import issue_document
+from documents.services import document_number, issue_document
 from eligibility.adapters import PersonRecord, get_notary_registry
 from queues.models import CategoryGroup, QueueList
 from queues.services.entries import open_entry
@@ -191,7 +191,7 @@ def _accept(request: IntakeRequest) -> Application:
     version = current_profile_version(request.provider)  # the case keeps this version
     profile = version.profile
     due = compute_due_dates(received_at, profile, emergency=request.emergency_dwelling, calendar=calendar_for())
-    seq = next_value(QUEUE_KEY)
+    seq, receipt_value = next_values(QUEUE_KEY, DOCUMENT_NUMBER)  # one statement: the queue key, the receipt's number
     representative = _create_representative(request)
     application = Application.objects.create(
         number=f"{request.provider.code.upper()}-{timezone.localtime(now):%Y}-{seq:07d}",
@@ -241,6 +241,8 @@ def _accept(request: IntakeRequest) -> Application:
     record_event(actor=request.submitted_by, action="application.accepted", obj=application, data={"channel": request.channel})
     receipt = issue_document(
         kind=DocumentKind.ACCEPTANCE_RECEIPT,
+        number=document_number(DocumentKind.ACCEPTANCE_RECEIPT, receipt_value, now),
+        issued_at=now,
         issued_by=request.submitted_by,
         application=application,
         person_iin=person.iin,
