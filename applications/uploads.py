@@ -85,11 +85,14 @@ def _pdf_problem(content: bytes) -> str | None:
     """What is wrong with a PDF, or None when it is inert as far as this check can tell.
 
     "active": a name that starts an action, a script or an embedded file occurs, spelled plainly or with #xx
-    escapes, in the file or inside one of its object streams; "unreadable": an object stream cannot be inflated,
-    so what it holds is unknown.
+    escapes, in the file or inside one of its object streams; "unreadable": the file was cut short (no end-of-file
+    marker in its last kilobyte, where readers look for it), or an object stream cannot be inflated, so what it
+    holds is unknown.
     """
     if _names_active(content):
         return "active"
+    if b"%%EOF" not in content[-1024:]:
+        return "unreadable"  # an interrupted upload or copy: the executor could not open it either
     try:
         return "active" if any(_names_active(inner) for inner in _object_streams(content)) else None
     except _Uncheckable:

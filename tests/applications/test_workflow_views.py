@@ -150,11 +150,11 @@ def test_citizen_uploads_a_requested_document(department, users, login):
     client = login(users["citizen"])
     url = reverse("applications:upload_requested", args=[case.number])
     not_requested = DocumentType.objects.get(code="medical_certificate")
-    client.post(url, {"document_type": not_requested.pk, "file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")})
+    client.post(url, {"document_type": not_requested.pk, "file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x\n%%EOF\n")})
     assert not case.attachments.exists()
     client.post(url, {"document_type": wanted.pk, "file": SimpleUploadedFile("a.exe", b"MZ\x90\x00")})
     assert not case.attachments.exists()
-    response = client.post(url, {"document_type": wanted.pk, "file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")})
+    response = client.post(url, {"document_type": wanted.pk, "file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x\n%%EOF\n")})
     assert response.status_code == 302
     assert case.attachments.get().document_type == wanted
     assert case.events.filter(action="document_uploaded").exists()

@@ -447,3 +447,20 @@ def test_an_object_stream_that_cannot_be_read_is_refused(settings):
         with pytest.raises(ValidationError) as error:
             check_upload(SimpleUploadedFile("scan.pdf", content))
         assert error.value.code == "unreadable_pdf"
+
+
+def test_a_pdf_cut_short_is_refused_with_the_damaged_file_message(settings):
+    """An interrupted upload or copy: readers look for the end-of-file marker in the last kilobyte."""
+    from applications.uploads import check_upload
+
+    from django.utils import translation
+
+    whole = _pdf(b"/Producer (Scanner)")
+    for content in (whole[: len(whole) // 2], whole.replace(b"%%EOF", b""), whole + b"\0" * 2048):
+        with pytest.raises(ValidationError) as error, translation.override("en"):
+            check_upload(SimpleUploadedFile("scan.pdf", content))
+        assert error.value.code == "unreadable_pdf"
+        with translation.override("en"):
+            assert "damaged" in error.value.messages[0]
+    # a few bytes after the marker (a scanner's padding) are what readers accept too
+    assert check_upload(SimpleUploadedFile("scan.pdf", whole + b"\r\n" + b"\0" * 500)).content_type == "application/pdf"
