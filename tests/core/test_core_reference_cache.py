@@ -109,6 +109,58 @@ def test_nothing_is_kept_while_the_changing_transaction_is_open(reference_data):
     assert len(calls) == 1  # the transaction has ended: caching again
 
 
+@pytest.mark.django_db(transaction=True)
+def test_rows_a_thread_has_not_committed_never_reach_another_thread(reference_data):
+    """Two threads of one process (runserver, a threaded worker): what one thread's open transaction wrote is
+    neither kept for nor served to the other, and once it commits the other sees it."""
+    import threading
+
+    from django.db import connections
+
+    reference.forget()
+    codes = lambda: {dt.code for dt in required_document_types(None)}  # noqa: E731
+    before = codes()
+    written, read, written_again, read_again, committed = (threading.Event() for _ in range(5))
+    seen = {}
+
+    def writer():
+        try:
+            with transaction.atomic():
+                DocumentType.objects.create(code="new_for_all", name_kk="x", name_ru="x", name_en="x",
+                                            required_for_all=True)
+                seen["writer"] = codes()  # its own row, read past the cache
+                written.set()
+                read.wait(10)
+                seen["writer_again"] = codes()  # after the other thread has filled the cache: still its own view
+                written_again.set()
+                read_again.wait(10)
+            committed.set()
+        finally:
+            connections.close_all()
+
+    def reader():
+        try:
+            written.wait(10)
+            seen["reader_before"] = codes()
+            read.set()
+            written_again.wait(10)
+            seen["reader_again"] = codes()
+            read_again.set()
+            committed.wait(10)
+            seen["reader_after"] = codes()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=reader)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert "new_for_all" in seen["writer"] and "new_for_all" in seen["writer_again"]
+    assert seen["reader_before"] == seen["reader_again"] == before  # the uncommitted row did not leak
+    assert seen["reader_after"] == before | {"new_for_all"}  # the commit emptied the cache
+
+
 def test_the_form_takes_choices_from_the_cache_and_refuses_what_is_not_offered(department, django_assert_num_queries):
     reference.forget()
     data = operator_form(department)
