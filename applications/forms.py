@@ -71,15 +71,15 @@ class _ReferenceChoices:
     its own). A value the cached set does not hold goes to Django's own lookup, which either finds a row added
     since (the cache is seconds old) or raises its usual error."""
 
+    def __init__(self, *args, reference_key: tuple | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reference_key = reference_key
+
     def _cached_choices(self) -> dict:
         return remember(("choices", *self.reference_key), lambda: {str(obj.pk): obj for obj in self.queryset})
 
 
 class ReferenceChoiceField(_ReferenceChoices, forms.ModelChoiceField):
-    def __init__(self, *args, reference_key: tuple | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.reference_key = reference_key
-
     def to_python(self, value):
         if self.reference_key is not None and isinstance(value, (str, int)) and value not in self.empty_values:
             found = self._cached_choices().get(str(value))
@@ -89,10 +89,6 @@ class ReferenceChoiceField(_ReferenceChoices, forms.ModelChoiceField):
 
 
 class ReferenceMultipleChoiceField(_ReferenceChoices, forms.ModelMultipleChoiceField):
-    def __init__(self, *args, reference_key: tuple | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.reference_key = reference_key
-
     def _check_values(self, value):
         if self.reference_key is not None and isinstance(value, (list, tuple)):
             choices = self._cached_choices()
